@@ -1,0 +1,70 @@
+//! GELU (exact, with erf).
+use super::prelude::*;
+use core::f64::consts::{FRAC_1_SQRT_2, PI};
+
+/// Gaussian error linear unit, `GELU(x) = x Φ(x) = x · ½ (1 + erf(x / √2))`.
+///
+/// `GELU'(x) = Φ(x) + x φ(x)` with `φ(x) = exp(−x²/2) / √(2π)`: the exact derivative (Burn 0.22's
+/// built-in backward uses the tanh approximation on ndarray and wgpu, off by 3.6e-4 at x = −3).
+/// Φ is computed as `½ erfc(−x/√2)` so the far negative tail keeps its relative accuracy.
+///
+/// PyTorch: `torch.nn.GELU()` (`approximate='none'`).
+#[derive(Module, Debug, Default)]
+pub struct Gelu;
+
+impl Gelu {
+    /// Creates the module.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+super::pointwise_forward!(Gelu);
+
+/// Φ(x), the standard normal CDF.
+pub(crate) fn normal_cdf<R: Real>(x: R) -> R {
+    (-x * FRAC_1_SQRT_2).erfc() * 0.5
+}
+
+impl Pointwise for Gelu {
+    fn value<R: Real>(&self, x: R) -> R {
+        x.clone() * normal_cdf(x)
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        let pdf = (x.clone().square() * -0.5).exp() * (1.0 / (2.0 * PI).sqrt());
+        normal_cdf(x.clone()) + x * pdf
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "gelu",
+    title: "GELU (erf)",
+    formula: "x·Φ(x) = x·(1 + erf(x/√2))/2",
+    derivative: "Φ(x) + x·φ(x)",
+    range: "[-0.17, inf)",
+    zero_centred: false,
+    saturation: Saturation::Negative,
+    monotone: false,
+    smooth: true,
+    learnable: &[],
+    problems: &[
+        "non-monotone dip near x = -0.75",
+        "erf is costlier than ReLU",
+    ],
+    pytorch: "torch.nn.GELU()",
+    reference: "Hendrycks & Gimpel 2016",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn exact_derivative_at_minus_three() {
+        // Φ(-3) + (-3)φ(-3) = 0.0013498980 - 3 * 0.0044318484 = -0.0119456472
+        let (_, dx) = value_and_grad(|x| Gelu::new().forward(x), &[-3.0, 0.0]);
+        assert_close(&dx, &[-0.011_945_647, 0.5]);
+    }
+}

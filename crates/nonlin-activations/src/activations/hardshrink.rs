@@ -1,0 +1,82 @@
+//! Hardshrink.
+use super::prelude::*;
+
+/// Configuration of [`Hardshrink`].
+#[derive(Config, Debug, PartialEq)]
+pub struct HardshrinkConfig {
+    /// Half-width λ of the zeroed band; PyTorch calls it `lambd`.
+    #[config(default = 0.5)]
+    pub lambd: f64,
+}
+
+impl HardshrinkConfig {
+    /// Builds the module; λ must be finite and non-negative.
+    pub fn init(&self) -> Result<Hardshrink, ActivationError> {
+        require_finite("hardshrink", "lambd", self.lambd)?;
+        require(
+            self.lambd >= 0.0,
+            "hardshrink",
+            "lambd",
+            self.lambd,
+            "must not be negative",
+        )?;
+        Ok(Hardshrink { lambd: self.lambd })
+    }
+}
+
+/// Hard shrinkage, `f(x) = 0` for `−λ ≤ x ≤ λ`, `x` otherwise.
+///
+/// `f'(x) = 0` for `−λ ≤ x ≤ λ` (0 at ±λ), `1` otherwise, as in PyTorch.
+///
+/// PyTorch: `torch.nn.Hardshrink(lambd=0.5)`.
+#[derive(Module, Debug)]
+pub struct Hardshrink {
+    /// Half-width of the zeroed band.
+    pub lambd: f64,
+}
+
+super::pointwise_forward!(Hardshrink);
+
+impl Pointwise for Hardshrink {
+    fn value<R: Real>(&self, x: R) -> R {
+        x.ge(-self.lambd)
+            .and(x.le(self.lambd))
+            .select(x.lit(0.0), x)
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        x.ge(-self.lambd)
+            .and(x.le(self.lambd))
+            .select(x.lit(0.0), x.lit(1.0))
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "hardshrink",
+    title: "Hardshrink",
+    formula: "0 if -lambd ≤ x ≤ lambd, else x",
+    derivative: "0 if -lambd ≤ x ≤ lambd, else 1",
+    range: "{0} ∪ |x| > lambd",
+    zero_centred: true,
+    saturation: Saturation::None,
+    monotone: false,
+    smooth: false,
+    learnable: &[],
+    problems: &["discontinuous at ±lambd", "no gradient inside the band"],
+    pytorch: "torch.nn.Hardshrink(lambd=0.5)",
+    reference: "Donoho & Johnstone 1994",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn zero_band_includes_its_edges() {
+        let m = HardshrinkConfig::new().init().unwrap();
+        let (y, dx) = value_and_grad(|x| m.forward(x), &[-0.5, 0.5, 1.0]);
+        assert_close(&y, &[0.0, 0.0, 1.0]);
+        assert_close(&dx, &[0.0, 0.0, 1.0]);
+    }
+}

@@ -1,0 +1,143 @@
+//! PReLU.
+use super::prelude::*;
+use crate::kernel::{ParametricKernel, parametric};
+use burn::module::Param;
+use burn::tensor::Device;
+
+/// Configuration of [`PRelu`].
+#[derive(Config, Debug, PartialEq)]
+pub struct PReluConfig {
+    /// 1 (one slope shared by all channels) or the number of channels (dimension 1 of the input).
+    #[config(default = 1)]
+    pub num_parameters: usize,
+    /// Initial slope.
+    #[config(default = 0.25)]
+    pub init: f64,
+}
+
+impl PReluConfig {
+    /// Builds the module on `device`.
+    pub fn init(&self, device: &Device) -> Result<PRelu, ActivationError> {
+        require_finite("prelu", "init", self.init)?;
+        require(
+            self.num_parameters >= 1,
+            "prelu",
+            "num_parameters",
+            self.num_parameters as f64,
+            "must be at least 1",
+        )?;
+        Ok(PRelu {
+            weight: Param::from_tensor(Tensor::<1>::full([self.num_parameters], self.init, device)),
+        })
+    }
+}
+
+/// Parametric ReLU, `f(x) = x` for `x > 0`, `a · x` otherwise, with a learnable slope `a`
+/// (He et al. 2015).
+///
+/// `∂f/∂x = 1` for `x > 0`, `a` for `x ≤ 0` (PyTorch: `PReLU'(0) = a`); `∂f/∂a = 0` for `x > 0`,
+/// `x` otherwise.
+///
+/// With `num_parameters > 1` there is one slope per channel, the channel being dimension 1 of the
+/// input (dimension 0 for a 1-D input), as in PyTorch.
+///
+/// PyTorch: `torch.nn.PReLU(num_parameters=1, init=0.25)`.
+#[derive(Module, Debug)]
+pub struct PRelu {
+    /// The slopes, `[num_parameters]`.
+    pub weight: Param<Tensor<1>>,
+}
+
+impl PRelu {
+    /// Applies PReLU element-wise.
+    ///
+    /// # Shapes
+    /// - input: `[..., any]`, with dimension 1 of size `num_parameters` when that is above 1
+    /// - output: same as input
+    ///
+    /// # Panics
+    /// If `num_parameters > 1` and the channel dimension has another size.
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        let weight = broadcast_channels(self.weight.val(), &input);
+        parametric(input, weight, ParametricKernel::NegativeSlope)
+    }
+}
+
+/// Expands per-channel parameters `[C]` to the shape of `input`: `C = 1` is shared by all elements,
+/// otherwise the channel is dimension 1 (dimension 0 for 1-D inputs). The expansion's backward sums
+/// each parameter's gradient over the elements that share it.
+pub(crate) fn broadcast_channels<const D: usize>(param: Tensor<1>, input: &Tensor<D>) -> Tensor<D> {
+    let [channels] = param.dims();
+    let dims = input.dims();
+    let mut shape = [1usize; D];
+    if channels > 1 {
+        let channel_dim = if D == 1 { 0 } else { 1 };
+        assert_eq!(
+            dims[channel_dim], channels,
+            "the activation has {channels} per-channel parameters but input dimension {channel_dim} \
+             has size {} (input shape {dims:?}); set num_parameters to 1 or to that size",
+            dims[channel_dim]
+        );
+        shape[channel_dim] = channels;
+    }
+    param.reshape(shape).expand(dims)
+}
+
+pub(crate) fn value<R: Real>(x: R, a: R) -> R {
+    x.gt(0.0).select(x.clone(), a * x)
+}
+
+pub(crate) fn derivative_x<R: Real>(x: R, a: R) -> R {
+    x.gt(0.0).select(x.lit(1.0), a)
+}
+
+pub(crate) fn derivative_p<R: Real>(x: R, _a: R) -> R {
+    x.gt(0.0).select(x.lit(0.0), x)
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "prelu",
+    title: "PReLU",
+    formula: "x if x > 0, else a·x (a learnable)",
+    derivative: "1 if x > 0, else a (f'(0) = a); d/da = 0 if x > 0, else x",
+    range: "(-inf, inf)",
+    zero_centred: false,
+    saturation: Saturation::None,
+    monotone: true,
+    smooth: false,
+    learnable: &["weight (slope a)"],
+    problems: &[
+        "not monotone if a learns a negative slope",
+        "can overfit on small data",
+    ],
+    pytorch: "torch.nn.PReLU(num_parameters=1, init=0.25)",
+    reference: "He et al. 2015",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn per_channel_slopes_and_their_gradients() {
+        let device = Device::flex().autodiff();
+        let m = PReluConfig::new()
+            .with_num_parameters(2)
+            .init(&device)
+            .unwrap();
+        let x = Tensor::<2>::from_data(TensorData::from([[-1.0f32, 2.0], [-3.0, 0.0]]), &device)
+            .require_grad();
+        let y = m.forward(x.clone());
+        let grads = y.clone().sum().backward();
+        assert_close(&to_vec(y.flatten(0, 1)), &[-0.25, 2.0, -0.75, 0.0]);
+        assert_close(
+            &to_vec(x.grad(&grads).unwrap().flatten(0, 1)),
+            &[0.25, 1.0, 0.25, 0.25],
+        );
+        // channel 0 sees x = -1 and -3; channel 1 sees 2 (positive) and 0 (kink: gradient x = 0)
+        assert_close(&to_vec(m.weight.val().grad(&grads).unwrap()), &[-4.0, 0.0]);
+    }
+}

@@ -1,0 +1,62 @@
+//! QuickGELU.
+use super::prelude::*;
+
+const SCALE: f64 = 1.702;
+
+/// QuickGELU, the sigmoid approximation of GELU: `f(x) = x σ(1.702 x)` (CLIP, Hugging Face
+/// `quick_gelu`).
+///
+/// `f'(x) = σ(1.702x) + 1.702 x σ(1.702x)(1 − σ(1.702x))`.
+///
+/// PyTorch has no built-in; reference: `x * torch.sigmoid(1.702 * x)`.
+#[derive(Module, Debug, Default)]
+pub struct QuickGelu;
+
+impl QuickGelu {
+    /// Creates the module.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+super::pointwise_forward!(QuickGelu);
+
+impl Pointwise for QuickGelu {
+    fn value<R: Real>(&self, x: R) -> R {
+        x.clone() * (x * SCALE).sigmoid()
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        let z = x.clone() * SCALE;
+        z.clone().sigmoid() + x * z.sigmoid_slope() * SCALE
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "quick_gelu",
+    title: "QuickGELU",
+    formula: "x·σ(1.702·x)",
+    derivative: "σ(1.702x) + 1.702·x·σ(1.702x)·(1 - σ(1.702x))",
+    range: "[-0.16, inf)",
+    zero_centred: false,
+    saturation: Saturation::Negative,
+    monotone: false,
+    smooth: true,
+    learnable: &[],
+    problems: &["approximates GELU to within 2e-2"],
+    pytorch: "x * torch.sigmoid(1.702 * x)",
+    reference: "Hendrycks & Gimpel 2016; Radford et al. 2021 (CLIP)",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn half_slope_at_zero() {
+        let (y, dx) = value_and_grad(|x| QuickGelu::new().forward(x), &[0.0, -f32::MAX]);
+        assert_close(&y, &[0.0, 0.0]);
+        assert_close(&dx, &[0.5, 0.0]);
+    }
+}

@@ -1,0 +1,65 @@
+//! Sigmoid.
+use super::prelude::*;
+
+/// Logistic sigmoid, `σ(x) = 1 / (1 + exp(−x))`.
+///
+/// `σ'(x) = σ(x) (1 − σ(x))`: at most 1/4, and vanishing on both sides, so a deep sigmoid network
+/// multiplies many factors ≤ 1/4 and its early layers get tiny gradients. Outputs are positive, so
+/// every weight of a unit in the next layer gets a gradient of the same sign.
+///
+/// 0 at −inf and at −f32::MAX, 1 at +inf and f32::MAX, never NaN from a number.
+///
+/// PyTorch: `torch.nn.Sigmoid()`.
+#[derive(Module, Debug, Default)]
+pub struct Sigmoid;
+
+impl Sigmoid {
+    /// Creates the module.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+super::pointwise_forward!(Sigmoid);
+
+impl Pointwise for Sigmoid {
+    fn value<R: Real>(&self, x: R) -> R {
+        x.sigmoid()
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        x.sigmoid_slope()
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "sigmoid",
+    title: "Sigmoid",
+    formula: "1/(1 + exp(-x))",
+    derivative: "σ(x)·(1 - σ(x)) ≤ 1/4",
+    range: "(0, 1)",
+    zero_centred: false,
+    saturation: Saturation::Both,
+    monotone: true,
+    smooth: true,
+    learnable: &[],
+    problems: &[
+        "saturates: vanishing gradients in deep nets (σ' ≤ 1/4)",
+        "outputs positive: weight gradients of a unit share one sign",
+    ],
+    pytorch: "torch.nn.Sigmoid()",
+    reference: "-",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn saturates_without_nan() {
+        let (y, dx) = value_and_grad(|x| Sigmoid::new().forward(x), &[0.0, f32::MAX, -f32::MAX]);
+        assert_close(&y, &[0.5, 1.0, 0.0]);
+        assert_close(&dx, &[0.25, 0.0, 0.0]);
+    }
+}

@@ -1,0 +1,59 @@
+//! SiLU.
+use super::prelude::*;
+
+/// Sigmoid linear unit, `SiLU(x) = x σ(x)` (Swish with β = 1).
+///
+/// `SiLU'(x) = σ(x) (1 + x (1 − σ(x)))`, PyTorch's form of the derivative.
+///
+/// PyTorch: `torch.nn.SiLU()`; Hugging Face `silu`, `swish`.
+#[derive(Module, Debug, Default)]
+pub struct Silu;
+
+impl Silu {
+    /// Creates the module.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+super::pointwise_forward!(Silu);
+
+impl Pointwise for Silu {
+    fn value<R: Real>(&self, x: R) -> R {
+        x.clone() * x.sigmoid()
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        // σ(x)(1 + x σ(−x)): PyTorch's form, with 1 − σ(x) written as σ(−x)
+        x.clone().sigmoid() * (x.clone() * (-x).sigmoid() + 1.0)
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "silu",
+    title: "SiLU",
+    formula: "x·σ(x)",
+    derivative: "σ(x)·(1 + x·(1 - σ(x)))",
+    range: "[-0.278, inf)",
+    zero_centred: false,
+    saturation: Saturation::Negative,
+    monotone: false,
+    smooth: true,
+    learnable: &[],
+    problems: &["non-monotone dip near x = -1.28"],
+    pytorch: "torch.nn.SiLU()",
+    reference: "Elfwing et al. 2017; Ramachandran et al. 2017",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn values_and_gradients() {
+        let (y, dx) = value_and_grad(|x| Silu::new().forward(x), &[0.0, 1.0, f32::MAX]);
+        assert_close(&y, &[0.0, 0.731_058_6, f32::MAX]);
+        assert_close(&dx, &[0.5, 0.927_670_6, 1.0]);
+    }
+}

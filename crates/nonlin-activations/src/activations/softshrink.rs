@@ -1,0 +1,85 @@
+//! Softshrink.
+use super::prelude::*;
+
+/// Configuration of [`Softshrink`].
+#[derive(Config, Debug, PartialEq)]
+pub struct SoftshrinkConfig {
+    /// Half-width λ of the zeroed band; PyTorch calls it `lambd`.
+    #[config(default = 0.5)]
+    pub lambd: f64,
+}
+
+impl SoftshrinkConfig {
+    /// Builds the module; λ must be finite and non-negative.
+    pub fn init(&self) -> Result<Softshrink, ActivationError> {
+        require_finite("softshrink", "lambd", self.lambd)?;
+        require(
+            self.lambd >= 0.0,
+            "softshrink",
+            "lambd",
+            self.lambd,
+            "must not be negative",
+        )?;
+        Ok(Softshrink { lambd: self.lambd })
+    }
+}
+
+/// Soft shrinkage, `f(x) = x − λ` for `x > λ`, `x + λ` for `x < −λ`, `0` in between.
+///
+/// `f'(x) = 0` for `−λ ≤ x ≤ λ` (0 at ±λ), `1` otherwise, as in PyTorch.
+///
+/// PyTorch: `torch.nn.Softshrink(lambd=0.5)`.
+#[derive(Module, Debug)]
+pub struct Softshrink {
+    /// Half-width of the zeroed band.
+    pub lambd: f64,
+}
+
+super::pointwise_forward!(Softshrink);
+
+impl Pointwise for Softshrink {
+    fn value<R: Real>(&self, x: R) -> R {
+        // x·0 in the band keeps a NaN input NaN, as PyTorch does.
+        let inner = x.clone() * 0.0;
+        x.gt(self.lambd).select(
+            x.clone() - self.lambd,
+            x.lt(-self.lambd).select(x.clone() + self.lambd, inner),
+        )
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        x.ge(-self.lambd)
+            .and(x.le(self.lambd))
+            .select(x.lit(0.0), x.lit(1.0))
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "softshrink",
+    title: "Softshrink",
+    formula: "x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
+    derivative: "0 if -lambd ≤ x ≤ lambd, else 1",
+    range: "(-inf, inf)",
+    zero_centred: true,
+    saturation: Saturation::None,
+    monotone: true,
+    smooth: false,
+    learnable: &[],
+    problems: &["no gradient inside the band"],
+    pytorch: "torch.nn.Softshrink(lambd=0.5)",
+    reference: "Donoho & Johnstone 1994",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn shrinks_towards_zero() {
+        let m = SoftshrinkConfig::new().init().unwrap();
+        let (y, dx) = value_and_grad(|x| m.forward(x), &[-2.0, 0.5, 0.2, 3.0, f32::NAN]);
+        assert_close(&y, &[-1.5, 0.0, 0.0, 2.5, f32::NAN]);
+        assert_close(&dx, &[1.0, 0.0, 0.0, 1.0, 1.0]);
+    }
+}

@@ -1,0 +1,58 @@
+//! Tanhshrink.
+use super::prelude::*;
+
+/// Tanhshrink, `f(x) = x − tanh(x)`.
+///
+/// `f'(x) = tanh²(x)`.
+///
+/// PyTorch: `torch.nn.Tanhshrink()`.
+#[derive(Module, Debug, Default)]
+pub struct Tanhshrink;
+
+impl Tanhshrink {
+    /// Creates the module.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+super::pointwise_forward!(Tanhshrink);
+
+impl Pointwise for Tanhshrink {
+    fn value<R: Real>(&self, x: R) -> R {
+        x.clone() - x.tanh()
+    }
+    fn derivative<R: Real>(&self, x: R) -> R {
+        x.tanh().square()
+    }
+}
+
+/// Catalog entry.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "tanhshrink",
+    title: "Tanhshrink",
+    formula: "x - tanh(x)",
+    derivative: "tanh²(x)",
+    range: "(-inf, inf)",
+    zero_centred: true,
+    saturation: Saturation::None,
+    monotone: true,
+    smooth: true,
+    learnable: &[],
+    problems: &["flat near 0: small inputs get almost no gradient"],
+    pytorch: "torch.nn.Tanhshrink()",
+    reference: "-",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+
+    #[test]
+    fn values_and_gradients() {
+        let (y, dx) = value_and_grad(|x| Tanhshrink::new().forward(x), &[0.0, 89.0]);
+        assert_close(&y, &[0.0, 88.0]);
+        assert_close(&dx, &[0.0, 1.0]);
+    }
+}

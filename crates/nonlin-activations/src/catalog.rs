@@ -1,0 +1,1039 @@
+//! The registry: one [`ActivationConfig`] enum and one [`Activation`] module enum, so a model holds
+//! "an activation" and swaps it by config; spec strings (`leaky_relu(0.2)`, `maxout(k=3)`,
+//! `swish(beta=learnable)`) that parse and print round-trip; PyTorch and Hugging Face names; and the
+//! catalog of metadata.
+//!
+//! Adding an activation: its own file under `activations/`, then one line in each table here
+//! (and in `kernel.rs` if it is element-wise).
+
+use crate::activations::*;
+use crate::error::ActivationError;
+use crate::glu::{Glu, GluConfig, GluVariant};
+use crate::info::ActivationInfo;
+use crate::maxout::{MaxoutGroups, MaxoutGroupsConfig};
+use burn::config::Config;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use core::str::FromStr;
+
+/// Any activation of the catalog, by configuration. Parse one from a spec string with
+/// [`str::parse`], print it back with [`ActivationConfig::spec`], build it with
+/// [`ActivationConfig::init`].
+#[derive(Config, Debug, PartialEq)]
+pub enum ActivationConfig {
+    /// [`identity::Identity`].
+    Identity,
+    /// [`relu::Relu`].
+    Relu,
+    /// [`leaky_relu::LeakyRelu`].
+    LeakyRelu(leaky_relu::LeakyReluConfig),
+    /// [`prelu::PRelu`].
+    PRelu(prelu::PReluConfig),
+    /// [`rrelu::RRelu`].
+    RRelu(rrelu::RReluConfig),
+    /// [`relu6::Relu6`].
+    Relu6,
+    /// [`elu::Elu`].
+    Elu(elu::EluConfig),
+    /// [`selu::Selu`].
+    Selu,
+    /// [`celu::Celu`].
+    Celu(celu::CeluConfig),
+    /// [`gelu::Gelu`].
+    Gelu,
+    /// [`gelu_tanh::GeluTanh`].
+    GeluTanh,
+    /// [`quick_gelu::QuickGelu`].
+    QuickGelu,
+    /// [`silu::Silu`].
+    Silu,
+    /// [`swish::Swish`].
+    Swish(swish::SwishConfig),
+    /// [`mish::Mish`].
+    Mish,
+    /// [`softplus::Softplus`].
+    Softplus(softplus::SoftplusConfig),
+    /// [`sigmoid::Sigmoid`].
+    Sigmoid,
+    /// [`hard_sigmoid::HardSigmoid`].
+    HardSigmoid(hard_sigmoid::HardSigmoidConfig),
+    /// [`tanh::Tanh`].
+    Tanh,
+    /// [`hardtanh::Hardtanh`].
+    Hardtanh(hardtanh::HardtanhConfig),
+    /// [`hard_swish::HardSwish`].
+    HardSwish,
+    /// [`softsign::Softsign`].
+    Softsign,
+    /// [`log_sigmoid::LogSigmoid`].
+    LogSigmoid,
+    /// [`tanhshrink::Tanhshrink`].
+    Tanhshrink,
+    /// [`threshold::Threshold`].
+    Threshold(threshold::ThresholdConfig),
+    /// [`hardshrink::Hardshrink`].
+    Hardshrink(hardshrink::HardshrinkConfig),
+    /// [`softshrink::Softshrink`].
+    Softshrink(softshrink::SoftshrinkConfig),
+    /// [`relu2::Relu2`].
+    Relu2,
+    /// [`squareplus::Squareplus`].
+    Squareplus(squareplus::SquareplusConfig),
+    /// [`snake::Snake`].
+    Snake(snake::SnakeConfig),
+    /// [`MaxoutGroups`]: divides the width by `k`.
+    Maxout(MaxoutGroupsConfig),
+    /// [`Glu`] and its variants: halves the width.
+    Glu(GluConfig),
+}
+
+/// Any activation of the catalog, as a module: what a model holds.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Activation {
+    Identity(identity::Identity),
+    Relu(relu::Relu),
+    LeakyRelu(leaky_relu::LeakyRelu),
+    PRelu(prelu::PRelu),
+    RRelu(rrelu::RRelu),
+    Relu6(relu6::Relu6),
+    Elu(elu::Elu),
+    Selu(selu::Selu),
+    Celu(celu::Celu),
+    Gelu(gelu::Gelu),
+    GeluTanh(gelu_tanh::GeluTanh),
+    QuickGelu(quick_gelu::QuickGelu),
+    Silu(silu::Silu),
+    Swish(swish::Swish),
+    Mish(mish::Mish),
+    Softplus(softplus::Softplus),
+    Sigmoid(sigmoid::Sigmoid),
+    HardSigmoid(hard_sigmoid::HardSigmoid),
+    Tanh(tanh::Tanh),
+    Hardtanh(hardtanh::Hardtanh),
+    HardSwish(hard_swish::HardSwish),
+    Softsign(softsign::Softsign),
+    LogSigmoid(log_sigmoid::LogSigmoid),
+    Tanhshrink(tanhshrink::Tanhshrink),
+    Threshold(threshold::Threshold),
+    Hardshrink(hardshrink::Hardshrink),
+    Softshrink(softshrink::Softshrink),
+    Relu2(relu2::Relu2),
+    Squareplus(squareplus::Squareplus),
+    Snake(snake::Snake),
+    Maxout(MaxoutGroups),
+    Glu(Glu),
+}
+
+impl ActivationConfig {
+    /// Builds the module on `device` (learnable parameters live there), or the typed error for an
+    /// invalid parameter.
+    pub fn init(&self, device: &Device) -> Result<Activation, ActivationError> {
+        use ActivationConfig as C;
+        Ok(match self {
+            C::Identity => Activation::Identity(identity::Identity),
+            C::Relu => Activation::Relu(relu::Relu),
+            C::LeakyRelu(c) => Activation::LeakyRelu(c.init()?),
+            C::PRelu(c) => Activation::PRelu(c.init(device)?),
+            C::RRelu(c) => Activation::RRelu(c.init()?),
+            C::Relu6 => Activation::Relu6(relu6::Relu6),
+            C::Elu(c) => Activation::Elu(c.init()?),
+            C::Selu => Activation::Selu(selu::Selu),
+            C::Celu(c) => Activation::Celu(c.init()?),
+            C::Gelu => Activation::Gelu(gelu::Gelu),
+            C::GeluTanh => Activation::GeluTanh(gelu_tanh::GeluTanh),
+            C::QuickGelu => Activation::QuickGelu(quick_gelu::QuickGelu),
+            C::Silu => Activation::Silu(silu::Silu),
+            C::Swish(c) => Activation::Swish(c.init(device)?),
+            C::Mish => Activation::Mish(mish::Mish),
+            C::Softplus(c) => Activation::Softplus(c.init()?),
+            C::Sigmoid => Activation::Sigmoid(sigmoid::Sigmoid),
+            C::HardSigmoid(c) => Activation::HardSigmoid(c.init()?),
+            C::Tanh => Activation::Tanh(tanh::Tanh),
+            C::Hardtanh(c) => Activation::Hardtanh(c.init()?),
+            C::HardSwish => Activation::HardSwish(hard_swish::HardSwish),
+            C::Softsign => Activation::Softsign(softsign::Softsign),
+            C::LogSigmoid => Activation::LogSigmoid(log_sigmoid::LogSigmoid),
+            C::Tanhshrink => Activation::Tanhshrink(tanhshrink::Tanhshrink),
+            C::Threshold(c) => Activation::Threshold(c.init()?),
+            C::Hardshrink(c) => Activation::Hardshrink(c.init()?),
+            C::Softshrink(c) => Activation::Softshrink(c.init()?),
+            C::Relu2 => Activation::Relu2(relu2::Relu2),
+            C::Squareplus(c) => Activation::Squareplus(c.init()?),
+            C::Snake(c) => Activation::Snake(c.init(device)?),
+            C::Maxout(c) => Activation::Maxout(c.init()?),
+            C::Glu(c) => Activation::Glu(c.init()),
+        })
+    }
+
+    /// Checks the parameters without building anything.
+    pub fn validate(&self) -> Result<(), ActivationError> {
+        self.init(&Device::flex()).map(|_| ())
+    }
+
+    /// The catalog entry of this activation.
+    pub fn entry(&self) -> &'static CatalogEntry {
+        let name = self.name();
+        CATALOG
+            .iter()
+            .find(|e| e.name == name)
+            .expect("every config has a catalog entry")
+    }
+
+    /// Metadata: formula, derivative, range, saturation, …
+    pub fn info(&self) -> &'static ActivationInfo {
+        self.entry().info
+    }
+
+    /// The width this activation outputs for an input of `width` features along its split
+    /// dimension: `width` for element-wise activations, `width / k` for Maxout, `width / 2` for
+    /// the GLU family, or the error if `width` does not divide.
+    pub fn output_width(&self, width: usize) -> Result<usize, ActivationError> {
+        match self {
+            Self::Maxout(c) => c.init()?.output_size(width),
+            Self::Glu(c) => c.init().output_size(width),
+            _ => Ok(width),
+        }
+    }
+
+    /// Whether the activation has learnable parameters.
+    pub fn is_learnable(&self) -> bool {
+        match self {
+            Self::PRelu(_) | Self::Snake(_) => true,
+            Self::Swish(c) => c.learnable,
+            _ => false,
+        }
+    }
+
+    /// The canonical spec name (`leaky_relu`, `swiglu`, …).
+    pub fn name(&self) -> &'static str {
+        use ActivationConfig as C;
+        match self {
+            C::Identity => "identity",
+            C::Relu => "relu",
+            C::LeakyRelu(_) => "leaky_relu",
+            C::PRelu(_) => "prelu",
+            C::RRelu(_) => "rrelu",
+            C::Relu6 => "relu6",
+            C::Elu(_) => "elu",
+            C::Selu => "selu",
+            C::Celu(_) => "celu",
+            C::Gelu => "gelu",
+            C::GeluTanh => "gelu_tanh",
+            C::QuickGelu => "quick_gelu",
+            C::Silu => "silu",
+            C::Swish(_) => "swish",
+            C::Mish => "mish",
+            C::Softplus(_) => "softplus",
+            C::Sigmoid => "sigmoid",
+            C::HardSigmoid(_) => "hard_sigmoid",
+            C::Tanh => "tanh",
+            C::Hardtanh(_) => "hardtanh",
+            C::HardSwish => "hard_swish",
+            C::Softsign => "softsign",
+            C::LogSigmoid => "log_sigmoid",
+            C::Tanhshrink => "tanhshrink",
+            C::Threshold(_) => "threshold",
+            C::Hardshrink(_) => "hardshrink",
+            C::Softshrink(_) => "softshrink",
+            C::Relu2 => "relu2",
+            C::Squareplus(_) => "squareplus",
+            C::Snake(_) => "snake",
+            C::Maxout(_) => "maxout",
+            C::Glu(c) => c.variant.name(),
+        }
+    }
+
+    /// The spec string: the canonical name and every parameter that differs from its default,
+    /// e.g. `leaky_relu(negative_slope=0.2)`. `spec.parse()` gives back an equal config.
+    pub fn spec(&self) -> String {
+        use ActivationConfig as C;
+        let mut p = SpecParams::default();
+        match self {
+            C::LeakyRelu(c) => p.f64("negative_slope", c.negative_slope, 0.01),
+            C::PRelu(c) => {
+                p.usize("num_parameters", c.num_parameters, 1);
+                p.f64("init", c.init, 0.25);
+            }
+            C::RRelu(c) => {
+                let d = rrelu::RReluConfig::new();
+                p.f64("lower", c.lower, d.lower);
+                p.f64("upper", c.upper, d.upper);
+            }
+            C::Elu(c) => p.f64("alpha", c.alpha, 1.0),
+            C::Celu(c) => p.f64("alpha", c.alpha, 1.0),
+            C::Swish(c) => {
+                match (c.learnable, c.beta == 1.0) {
+                    (true, true) => p.raw("beta", "learnable".into()),
+                    (true, false) => p.raw("beta", format!("learnable({})", format_number(c.beta))),
+                    (false, _) => p.f64("beta", c.beta, 1.0),
+                }
+                p.usize("num_parameters", c.num_parameters, 1);
+            }
+            C::Softplus(c) => {
+                p.f64("beta", c.beta, 1.0);
+                p.f64("threshold", c.threshold, 20.0);
+            }
+            C::HardSigmoid(c) => {
+                p.f64("lower", c.lower, -3.0);
+                p.f64("upper", c.upper, 3.0);
+            }
+            C::Hardtanh(c) => {
+                p.f64("min_val", c.min_val, -1.0);
+                p.f64("max_val", c.max_val, 1.0);
+            }
+            C::Threshold(c) => {
+                p.raw("threshold", format_number(c.threshold));
+                p.raw("value", format_number(c.value));
+            }
+            C::Hardshrink(c) => p.f64("lambd", c.lambd, 0.5),
+            C::Softshrink(c) => p.f64("lambd", c.lambd, 0.5),
+            C::Squareplus(c) => p.f64("b", c.b, 4.0),
+            C::Snake(c) => {
+                p.f64("alpha", c.alpha, 1.0);
+                p.usize("num_parameters", c.num_parameters, 1);
+            }
+            C::Maxout(c) => {
+                // k is always printed: "maxout(k=3)" says what the layer does to the width.
+                p.raw("k", c.k.to_string());
+                p.isize("dim", c.dim, -1);
+            }
+            C::Glu(c) => p.isize("dim", c.dim, -1),
+            _ => {}
+        }
+        p.finish(self.name())
+    }
+}
+
+impl FromStr for ActivationConfig {
+    type Err = ActivationError;
+
+    /// Parses `name`, `name(v1, v2)` or `name(key=value, …)`. Names are matched ignoring case,
+    /// `_` and `-`, so PyTorch's class names (`LeakyReLU`, `Hardswish`) work, as do Hugging Face's
+    /// `hidden_act` names (`gelu_new`, `gelu_pytorch_tanh`, `quick_gelu`, `silu`, `swish`, `relu2`).
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let (name, args) = split_spec(spec)?;
+        let entry = lookup(name)?;
+        let mut args = Args::bind(spec, entry, args)?;
+        let config = build(entry.name, &mut args)?;
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl Activation {
+    /// Applies the activation, or says why the input's shape does not allow it (Maxout and the GLU
+    /// family split a dimension).
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+    ) -> Result<Tensor<D>, ActivationError> {
+        use Activation as A;
+        Ok(match self {
+            A::Identity(m) => m.forward(input),
+            A::Relu(m) => m.forward(input),
+            A::LeakyRelu(m) => m.forward(input),
+            A::PRelu(m) => m.forward(input),
+            A::RRelu(m) => m.forward(input),
+            A::Relu6(m) => m.forward(input),
+            A::Elu(m) => m.forward(input),
+            A::Selu(m) => m.forward(input),
+            A::Celu(m) => m.forward(input),
+            A::Gelu(m) => m.forward(input),
+            A::GeluTanh(m) => m.forward(input),
+            A::QuickGelu(m) => m.forward(input),
+            A::Silu(m) => m.forward(input),
+            A::Swish(m) => m.forward(input),
+            A::Mish(m) => m.forward(input),
+            A::Softplus(m) => m.forward(input),
+            A::Sigmoid(m) => m.forward(input),
+            A::HardSigmoid(m) => m.forward(input),
+            A::Tanh(m) => m.forward(input),
+            A::Hardtanh(m) => m.forward(input),
+            A::HardSwish(m) => m.forward(input),
+            A::Softsign(m) => m.forward(input),
+            A::LogSigmoid(m) => m.forward(input),
+            A::Tanhshrink(m) => m.forward(input),
+            A::Threshold(m) => m.forward(input),
+            A::Hardshrink(m) => m.forward(input),
+            A::Softshrink(m) => m.forward(input),
+            A::Relu2(m) => m.forward(input),
+            A::Squareplus(m) => m.forward(input),
+            A::Snake(m) => m.forward(input),
+            A::Maxout(m) => m.try_forward(input)?,
+            A::Glu(m) => m.try_forward(input)?,
+        })
+    }
+
+    /// Applies the activation.
+    ///
+    /// # Panics
+    /// If Maxout or a GLU variant gets a dimension it cannot split; build models with
+    /// [`ActivationConfig::output_width`] or call [`Self::try_forward`] to get the typed error.
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// One line of the catalog: a canonical spec name, the other names it answers to, its parameters
+/// in positional order, and its metadata.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogEntry {
+    /// Canonical spec name.
+    pub name: &'static str,
+    /// Other accepted names (PyTorch, Hugging Face, common spellings), besides case and `_`/`-`
+    /// variations of the canonical name.
+    pub aliases: &'static [&'static str],
+    /// Parameters, in the order positional arguments fill them.
+    pub params: &'static [&'static str],
+    /// Metadata.
+    pub info: &'static ActivationInfo,
+}
+
+macro_rules! entry {
+    ($name:literal, [$($alias:literal),*], [$($param:literal),*], $info:expr) => {
+        CatalogEntry { name: $name, aliases: &[$($alias),*], params: &[$($param),*], info: &$info }
+    };
+}
+
+/// Every activation, in the order `nonlin activations` lists them.
+pub const CATALOG: &[CatalogEntry] = &[
+    entry!("identity", ["linear", "none"], [], identity::INFO),
+    entry!("relu", [], [], relu::INFO),
+    entry!(
+        "leaky_relu",
+        ["lrelu"],
+        ["negative_slope"],
+        leaky_relu::INFO
+    ),
+    entry!("prelu", [], ["num_parameters", "init"], prelu::INFO),
+    entry!("rrelu", [], ["lower", "upper"], rrelu::INFO),
+    entry!("relu6", [], [], relu6::INFO),
+    entry!("elu", [], ["alpha"], elu::INFO),
+    entry!("selu", [], [], selu::INFO),
+    entry!("celu", [], ["alpha"], celu::INFO),
+    entry!(
+        "gelu",
+        ["gelu_erf", "gelu_python", "erf_gelu"],
+        [],
+        gelu::INFO
+    ),
+    entry!(
+        "gelu_tanh",
+        [
+            "gelu_new",
+            "gelu_pytorch_tanh",
+            "gelu_fast",
+            "gelu_accurate",
+            "gelu_approximate",
+            "tanh_gelu"
+        ],
+        [],
+        gelu_tanh::INFO
+    ),
+    entry!(
+        "quick_gelu",
+        ["gelu_sigmoid", "sigmoid_gelu"],
+        [],
+        quick_gelu::INFO
+    ),
+    entry!("silu", ["swish1", "swish_1"], [], silu::INFO),
+    entry!("swish", [], ["beta", "num_parameters"], swish::INFO),
+    entry!("mish", [], [], mish::INFO),
+    entry!("softplus", [], ["beta", "threshold"], softplus::INFO),
+    entry!("sigmoid", ["logistic"], [], sigmoid::INFO),
+    entry!("hard_sigmoid", [], ["lower", "upper"], hard_sigmoid::INFO),
+    entry!("tanh", [], [], tanh::INFO),
+    entry!("hardtanh", [], ["min_val", "max_val"], hardtanh::INFO),
+    entry!("hard_swish", [], [], hard_swish::INFO),
+    entry!("softsign", [], [], softsign::INFO),
+    entry!("log_sigmoid", [], [], log_sigmoid::INFO),
+    entry!("tanhshrink", [], [], tanhshrink::INFO),
+    entry!("threshold", [], ["threshold", "value"], threshold::INFO),
+    entry!("hardshrink", [], ["lambd"], hardshrink::INFO),
+    entry!("softshrink", [], ["lambd"], softshrink::INFO),
+    entry!(
+        "relu2",
+        ["squared_relu", "relu_squared", "relu_sq", "sqrelu"],
+        [],
+        relu2::INFO
+    ),
+    entry!("squareplus", [], ["b"], squareplus::INFO),
+    entry!("snake", [], ["alpha", "num_parameters"], snake::INFO),
+    entry!("maxout", [], ["k", "dim"], crate::maxout::INFO),
+    entry!("glu", [], ["dim"], crate::glu::INFO),
+    entry!("geglu", [], ["dim"], crate::glu::INFO),
+    entry!("swiglu", [], ["dim"], crate::glu::INFO),
+    entry!("reglu", [], ["dim"], crate::glu::INFO),
+    entry!("bilinear", ["bilinear_glu"], ["dim"], crate::glu::INFO),
+];
+
+/// Builds the config of catalog entry `name` from its bound arguments.
+fn build(name: &str, a: &mut Args) -> Result<ActivationConfig, ActivationError> {
+    use ActivationConfig as C;
+    Ok(match name {
+        "identity" => C::Identity,
+        "relu" => C::Relu,
+        "leaky_relu" => C::LeakyRelu(
+            leaky_relu::LeakyReluConfig::new().with_negative_slope(a.f64("negative_slope", 0.01)?),
+        ),
+        "prelu" => C::PRelu(
+            prelu::PReluConfig::new()
+                .with_num_parameters(a.usize("num_parameters", 1)?)
+                .with_init(a.f64("init", 0.25)?),
+        ),
+        "rrelu" => {
+            let d = rrelu::RReluConfig::new();
+            C::RRelu(
+                rrelu::RReluConfig::new()
+                    .with_lower(a.f64("lower", d.lower)?)
+                    .with_upper(a.f64("upper", d.upper)?),
+            )
+        }
+        "relu6" => C::Relu6,
+        "elu" => C::Elu(elu::EluConfig::new().with_alpha(a.f64("alpha", 1.0)?)),
+        "selu" => C::Selu,
+        "celu" => C::Celu(celu::CeluConfig::new().with_alpha(a.f64("alpha", 1.0)?)),
+        "gelu" => C::Gelu,
+        "gelu_tanh" => C::GeluTanh,
+        "quick_gelu" => C::QuickGelu,
+        "silu" => C::Silu,
+        "swish" => {
+            let (beta, learnable) = a.learnable_f64("beta", 1.0)?;
+            C::Swish(
+                swish::SwishConfig::new()
+                    .with_beta(beta)
+                    .with_learnable(learnable)
+                    .with_num_parameters(a.usize("num_parameters", 1)?),
+            )
+        }
+        "mish" => C::Mish,
+        "softplus" => C::Softplus(
+            softplus::SoftplusConfig::new()
+                .with_beta(a.f64("beta", 1.0)?)
+                .with_threshold(a.f64("threshold", 20.0)?),
+        ),
+        "sigmoid" => C::Sigmoid,
+        "hard_sigmoid" => C::HardSigmoid(
+            hard_sigmoid::HardSigmoidConfig::new()
+                .with_lower(a.f64("lower", -3.0)?)
+                .with_upper(a.f64("upper", 3.0)?),
+        ),
+        "tanh" => C::Tanh,
+        "hardtanh" => C::Hardtanh(
+            hardtanh::HardtanhConfig::new()
+                .with_min_val(a.f64("min_val", -1.0)?)
+                .with_max_val(a.f64("max_val", 1.0)?),
+        ),
+        "hard_swish" => C::HardSwish,
+        "softsign" => C::Softsign,
+        "log_sigmoid" => C::LogSigmoid,
+        "tanhshrink" => C::Tanhshrink,
+        "threshold" => C::Threshold(threshold::ThresholdConfig::new(
+            a.required_f64("threshold")?,
+            a.required_f64("value")?,
+        )),
+        "hardshrink" => {
+            C::Hardshrink(hardshrink::HardshrinkConfig::new().with_lambd(a.f64("lambd", 0.5)?))
+        }
+        "softshrink" => {
+            C::Softshrink(softshrink::SoftshrinkConfig::new().with_lambd(a.f64("lambd", 0.5)?))
+        }
+        "relu2" => C::Relu2,
+        "squareplus" => C::Squareplus(squareplus::SquareplusConfig::new().with_b(a.f64("b", 4.0)?)),
+        "snake" => C::Snake(
+            snake::SnakeConfig::new()
+                .with_alpha(a.f64("alpha", 1.0)?)
+                .with_num_parameters(a.usize("num_parameters", 1)?),
+        ),
+        "maxout" => C::Maxout(
+            MaxoutGroupsConfig::new()
+                .with_k(a.usize("k", 2)?)
+                .with_dim(a.isize("dim", -1)?),
+        ),
+        glu => {
+            let variant = GluVariant::ALL
+                .into_iter()
+                .find(|v| v.name() == glu)
+                .expect("every catalog name is built above");
+            C::Glu(GluConfig::new(variant).with_dim(a.isize("dim", -1)?))
+        }
+    })
+}
+
+/// Lower case without `_`, `-` and spaces: how names are compared.
+fn normalize(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Finds the catalog entry for a name or alias, or the error with the closest suggestion.
+pub fn lookup(name: &str) -> Result<&'static CatalogEntry, ActivationError> {
+    let wanted = normalize(name);
+    let found = CATALOG
+        .iter()
+        .find(|e| normalize(e.name) == wanted || e.aliases.iter().any(|a| normalize(a) == wanted));
+    found.ok_or_else(|| {
+        let candidates = CATALOG
+            .iter()
+            .flat_map(|e| core::iter::once(e.name).chain(e.aliases.iter().copied()));
+        ActivationError::UnknownName {
+            name: name.to_string(),
+            suggestion: closest(name, candidates),
+        }
+    })
+}
+
+/// The candidate nearest to `given` in edit distance (on normalized names), if it is close enough
+/// to be a plausible misspelling.
+fn closest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let wanted = normalize(given);
+    let (distance, best) = candidates
+        .map(|c| (edit_distance(&wanted, &normalize(c)), c))
+        .min_by_key(|(d, _)| *d)?;
+    (distance <= (wanted.chars().count() / 3).max(2)).then(|| best.to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Splits `name(args)` into the name and the top-level, comma-separated arguments.
+fn split_spec(spec: &str) -> Result<(&str, Vec<&str>), ActivationError> {
+    let syntax = |reason: &str| ActivationError::Syntax {
+        spec: spec.to_string(),
+        reason: reason.to_string(),
+    };
+    let spec_trimmed = spec.trim();
+    let Some(open) = spec_trimmed.find('(') else {
+        if spec_trimmed.is_empty() {
+            return Err(syntax("the name is empty"));
+        }
+        if spec_trimmed.contains(')') {
+            return Err(syntax("`)` without `(`"));
+        }
+        return Ok((spec_trimmed, Vec::new()));
+    };
+    let name = spec_trimmed[..open].trim();
+    let Some(body) = spec_trimmed[open + 1..].strip_suffix(')') else {
+        return Err(syntax("the argument list must end with `)`"));
+    };
+    if name.is_empty() {
+        return Err(syntax("the name before `(` is empty"));
+    }
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in body.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| syntax("unbalanced `)`"))?
+            }
+            ',' if depth == 0 => {
+                args.push(body[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(syntax("unbalanced `(`"));
+    }
+    let last = body[start..].trim();
+    if !last.is_empty() || !args.is_empty() {
+        args.push(last);
+    }
+    if args.iter().any(|a| a.is_empty()) {
+        return Err(syntax("an argument is empty (two commas in a row?)"));
+    }
+    Ok((name, args))
+}
+
+/// Arguments bound to an entry's parameter names.
+struct Args {
+    entry: &'static CatalogEntry,
+    values: Vec<(&'static str, String)>,
+}
+
+impl Args {
+    /// Positional arguments fill the parameters in order; `key=value` ones go by name.
+    fn bind(
+        spec: &str,
+        entry: &'static CatalogEntry,
+        raw: Vec<&str>,
+    ) -> Result<Self, ActivationError> {
+        let syntax = |reason: String| ActivationError::Syntax {
+            spec: spec.to_string(),
+            reason,
+        };
+        let mut values: Vec<(&'static str, String)> = Vec::new();
+        let mut seen_keyword = false;
+        for (position, arg) in raw.into_iter().enumerate() {
+            let (param, value) = match split_keyword(arg) {
+                Some((key, value)) => {
+                    seen_keyword = true;
+                    (Self::param_named(entry, key)?, value)
+                }
+                None if seen_keyword => {
+                    return Err(syntax(format!(
+                        "positional argument `{arg}` after a keyword argument"
+                    )));
+                }
+                None => match entry.params.get(position) {
+                    Some(param) => (*param, arg),
+                    None => {
+                        return Err(syntax(format!(
+                            "{} takes {} argument(s) ({}), got more",
+                            entry.name,
+                            entry.params.len(),
+                            entry.params.join(", ")
+                        )));
+                    }
+                },
+            };
+            if values.iter().any(|(p, _)| *p == param) {
+                return Err(syntax(format!("`{param}` is given twice")));
+            }
+            values.push((param, value.to_string()));
+        }
+        Ok(Self { entry, values })
+    }
+
+    fn param_named(
+        entry: &'static CatalogEntry,
+        key: &str,
+    ) -> Result<&'static str, ActivationError> {
+        // PyTorch spells λ `lambd`; accept the Greek-letter spelling and the short slope name too.
+        let key = match normalize(key).as_str() {
+            "lambda" => "lambd".to_string(),
+            "slope" => "negativeslope".to_string(),
+            k => k.to_string(),
+        };
+        entry
+            .params
+            .iter()
+            .find(|p| normalize(p) == key)
+            .copied()
+            .ok_or_else(|| ActivationError::UnknownParameter {
+                activation: entry.name,
+                param: key.clone(),
+                suggestion: closest(&key, entry.params.iter().copied()),
+                expected: if entry.params.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    entry.params.join(", ")
+                },
+            })
+    }
+
+    fn raw(&self, param: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(p, _)| *p == param)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn invalid(
+        &self,
+        param: &'static str,
+        value: &str,
+        requirement: &'static str,
+    ) -> ActivationError {
+        ActivationError::InvalidParameter {
+            activation: self.entry.name,
+            param,
+            value: value.to_string(),
+            requirement,
+        }
+    }
+
+    fn f64(&self, param: &'static str, default: f64) -> Result<f64, ActivationError> {
+        self.raw(param).map_or(Ok(default), |v| {
+            parse_number(v).ok_or_else(|| self.invalid(param, v, "must be a number"))
+        })
+    }
+
+    fn required_f64(&self, param: &'static str) -> Result<f64, ActivationError> {
+        let v = self.raw(param).ok_or_else(|| ActivationError::Syntax {
+            spec: self.entry.name.to_string(),
+            reason: format!(
+                "{} needs `{param}` (its parameters: {})",
+                self.entry.name,
+                self.entry.params.join(", ")
+            ),
+        })?;
+        parse_number(v).ok_or_else(|| self.invalid(param, v, "must be a number"))
+    }
+
+    fn usize(&self, param: &'static str, default: usize) -> Result<usize, ActivationError> {
+        self.raw(param).map_or(Ok(default), |v| {
+            v.parse()
+                .map_err(|_| self.invalid(param, v, "must be a whole number ≥ 0"))
+        })
+    }
+
+    fn isize(&self, param: &'static str, default: isize) -> Result<isize, ActivationError> {
+        self.raw(param).map_or(Ok(default), |v| {
+            v.parse()
+                .map_err(|_| self.invalid(param, v, "must be a whole number"))
+        })
+    }
+
+    /// A number, `learnable` (learnable from `default`) or `learnable(init)`.
+    fn learnable_f64(
+        &self,
+        param: &'static str,
+        default: f64,
+    ) -> Result<(f64, bool), ActivationError> {
+        let Some(v) = self.raw(param) else {
+            return Ok((default, false));
+        };
+        let requirement = "must be a number, `learnable` or `learnable(<initial value>)`";
+        if normalize(v) == "learnable" {
+            return Ok((default, true));
+        }
+        if let Some(init) = v
+            .strip_prefix("learnable(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            return parse_number(init)
+                .map(|x| (x, true))
+                .ok_or_else(|| self.invalid(param, v, requirement));
+        }
+        parse_number(v)
+            .map(|x| (x, false))
+            .ok_or_else(|| self.invalid(param, v, requirement))
+    }
+}
+
+fn split_keyword(arg: &str) -> Option<(&str, &str)> {
+    let (key, value) = arg.split_once('=')?;
+    Some((key.trim(), value.trim()))
+}
+
+fn parse_number(v: &str) -> Option<f64> {
+    v.trim().parse::<f64>().ok()
+}
+
+/// Shortest text that parses back to the same `f64`.
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// The `key=value` list of a spec, non-default values only.
+#[derive(Default)]
+struct SpecParams(Vec<String>);
+
+impl SpecParams {
+    fn raw(&mut self, key: &str, value: String) {
+        self.0.push(format!("{key}={value}"));
+    }
+    fn f64(&mut self, key: &str, value: f64, default: f64) {
+        if value.to_bits() != default.to_bits() {
+            self.raw(key, format_number(value));
+        }
+    }
+    fn usize(&mut self, key: &str, value: usize, default: usize) {
+        if value != default {
+            self.raw(key, value.to_string());
+        }
+    }
+    fn isize(&mut self, key: &str, value: isize, default: isize) {
+        if value != default {
+            self.raw(key, value.to_string());
+        }
+    }
+    fn finish(self, name: &str) -> String {
+        if self.0.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}({})", self.0.join(", "))
+        }
+    }
+}
+
+/// `#[serde(with = "nonlin_activations::spec_serde")]`: stores an [`ActivationConfig`] as its spec
+/// string (`"leaky_relu(negative_slope=0.2)"`), which is what people write in TOML and JSON files.
+pub mod spec_serde {
+    use super::ActivationConfig;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    /// Writes the spec string.
+    pub fn serialize<S: Serializer>(config: &ActivationConfig, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&config.spec())
+    }
+
+    /// Parses the spec string; an invalid one is a deserialization error with the parser's message.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ActivationConfig, D::Error> {
+        let spec = String::deserialize(d)?;
+        spec.parse().map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalog_name_parses_and_round_trips() {
+        for entry in CATALOG {
+            // threshold has no defaults, as in PyTorch
+            let spec = if entry.name == "threshold" {
+                "threshold(1, 0)"
+            } else {
+                entry.name
+            };
+            let config: ActivationConfig = spec.parse().unwrap();
+            assert_eq!(config.name(), entry.name);
+            assert_eq!(config.spec().parse::<ActivationConfig>().unwrap(), config);
+            for alias in entry.aliases {
+                let alias_spec = spec.replacen(entry.name, alias, 1);
+                assert_eq!(
+                    alias_spec.parse::<ActivationConfig>().unwrap(),
+                    config,
+                    "{alias}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_round_trip() {
+        for spec in [
+            "leaky_relu(negative_slope=0.2)",
+            "maxout(k=3)",
+            "maxout(k=4, dim=1)",
+            "swish(beta=learnable)",
+            "swish(beta=learnable(0.5), num_parameters=8)",
+            "swish(beta=2)",
+            "softplus(beta=2, threshold=10)",
+            "threshold(threshold=0.5, value=-1)",
+            "hardtanh(min_val=-2, max_val=3)",
+            "snake(alpha=0.5)",
+            "prelu(num_parameters=16, init=0.1)",
+            "rrelu(lower=0.1, upper=0.3)",
+            "swiglu(dim=1)",
+            "elu(alpha=1e-6)",
+        ] {
+            let config: ActivationConfig = spec.parse().unwrap();
+            assert_eq!(config.spec(), spec, "canonical form");
+            assert_eq!(config.spec().parse::<ActivationConfig>().unwrap(), config);
+        }
+    }
+
+    #[test]
+    fn positional_pytorch_and_hugging_face_forms() {
+        let parse = |s: &str| s.parse::<ActivationConfig>().unwrap().spec();
+        assert_eq!(parse("leaky_relu(0.2)"), "leaky_relu(negative_slope=0.2)");
+        assert_eq!(parse("LeakyReLU(0.2)"), "leaky_relu(negative_slope=0.2)");
+        assert_eq!(parse("Hardswish"), "hard_swish");
+        assert_eq!(parse("gelu_new"), "gelu_tanh");
+        assert_eq!(parse("gelu_pytorch_tanh"), "gelu_tanh");
+        assert_eq!(parse("GELU"), "gelu");
+        assert_eq!(parse("softshrink(lambda=1)"), "softshrink(lambd=1)");
+        assert_eq!(
+            parse("threshold(0.5, -1)"),
+            "threshold(threshold=0.5, value=-1)"
+        );
+        assert_eq!(parse("linear"), "identity");
+        assert_eq!(parse("squared_relu"), "relu2");
+    }
+
+    #[test]
+    fn misspelt_names_get_a_suggestion() {
+        let err = "leaky_rleu".parse::<ActivationConfig>().unwrap_err();
+        assert_eq!(
+            err,
+            ActivationError::UnknownName {
+                name: "leaky_rleu".into(),
+                suggestion: Some("leaky_relu".into())
+            }
+        );
+        assert!(
+            err.to_string().contains("did you mean `leaky_relu`"),
+            "{err}"
+        );
+        let err = "swiglu(dmi=1)".parse::<ActivationConfig>().unwrap_err();
+        assert!(err.to_string().contains("did you mean `dim`"), "{err}");
+        assert!(matches!(
+            "qwertyuiop".parse::<ActivationConfig>(),
+            Err(ActivationError::UnknownName {
+                suggestion: None,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn invalid_values_are_typed_errors() {
+        for (spec, fragment) in [
+            ("maxout(k=0)", "at least 1"),
+            ("celu(alpha=0)", "must not be zero"),
+            ("threshold(threshold=NaN, value=0)", "must not be NaN"),
+            ("threshold(0.5)", "needs `value`"),
+            ("elu(alpha=abc)", "must be a number"),
+            ("relu(1)", "takes 0 argument"),
+            ("leaky_relu(0.1, 0.2)", "takes 1 argument"),
+            (
+                "leaky_relu(negative_slope=0.1, negative_slope=0.2)",
+                "given twice",
+            ),
+            ("leaky_relu(0.1", "must end with `)`"),
+            ("", "empty"),
+        ] {
+            let err = spec.parse::<ActivationConfig>().unwrap_err().to_string();
+            assert!(err.contains(fragment), "{spec}: {err}");
+        }
+    }
+
+    #[test]
+    fn output_width_follows_the_split() {
+        let maxout: ActivationConfig = "maxout(k=3)".parse().unwrap();
+        assert_eq!(maxout.output_width(12).unwrap(), 4);
+        assert!(maxout.output_width(10).is_err());
+        let glu: ActivationConfig = "geglu".parse().unwrap();
+        assert_eq!(glu.output_width(8).unwrap(), 4);
+        assert!(
+            glu.output_width(7)
+                .unwrap_err()
+                .to_string()
+                .contains("e.g. 8")
+        );
+        assert_eq!(ActivationConfig::Relu.output_width(7).unwrap(), 7);
+    }
+
+    #[test]
+    fn serde_as_spec_string() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Layer {
+            #[serde(with = "spec_serde")]
+            activation: ActivationConfig,
+        }
+        let json = r#"{"activation":"leaky_relu(0.2)"}"#;
+        let layer: Layer = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            serde_json::to_string(&layer).unwrap(),
+            r#"{"activation":"leaky_relu(negative_slope=0.2)"}"#
+        );
+        assert!(serde_json::from_str::<Layer>(r#"{"activation":"relux"}"#).is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! Typed errors for invalid activation configs, spec strings and input shapes.
+
+/// Everything that can be wrong with an activation's configuration or input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ActivationError {
+    /// An activation name that is not in the catalog.
+    #[error("unknown activation `{name}`{}; `nonlin activations` lists them all", did_you_mean(.suggestion))]
+    UnknownName {
+        /// The name as given.
+        name: String,
+        /// The closest catalog name or alias, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A spec string that does not follow `name` or `name(arg, key=value, …)`.
+    #[error("cannot parse activation spec `{spec}`: {reason}")]
+    Syntax {
+        /// The spec as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A parameter name that the activation does not take.
+    #[error("{activation} has no parameter `{param}`{}; its parameters are: {expected}", did_you_mean(.suggestion))]
+    UnknownParameter {
+        /// Canonical activation name.
+        activation: &'static str,
+        /// The parameter as given.
+        param: String,
+        /// The closest valid parameter name.
+        suggestion: Option<String>,
+        /// The valid parameter names.
+        expected: String,
+    },
+    /// A parameter outside its valid range (CELU α = 0, Maxout k = 0, NaN thresholds, …).
+    #[error("invalid {activation} parameter {param} = {value}: {requirement}")]
+    InvalidParameter {
+        /// Canonical activation name.
+        activation: &'static str,
+        /// Parameter name.
+        param: &'static str,
+        /// The offending value, printed.
+        value: String,
+        /// What the parameter must satisfy.
+        requirement: &'static str,
+    },
+    /// An input dimension that an activation cannot split the way it needs.
+    #[error(
+        "{activation} needs dimension {dim} to be a multiple of {multiple}, but it has size {size}; make the preceding layer's output width a multiple of {multiple} (e.g. {})",
+        .size.next_multiple_of(*.multiple).max(*.multiple)
+    )]
+    IndivisibleDimension {
+        /// Canonical activation name.
+        activation: &'static str,
+        /// The dimension that is split.
+        dim: usize,
+        /// Its size.
+        size: usize,
+        /// The factor it must be divisible by (2 for the GLU family, k for Maxout).
+        multiple: usize,
+    },
+    /// A dimension index outside the input's rank.
+    #[error("{activation} splits dimension {dim}, but the input has only {rank} dimensions")]
+    DimensionOutOfRange {
+        /// Canonical activation name.
+        activation: &'static str,
+        /// The requested dimension.
+        dim: isize,
+        /// The input's rank.
+        rank: usize,
+    },
+    /// A conversion to or from `burn::nn::ActivationConfig` that has no counterpart.
+    #[error("{0}")]
+    NoCounterpart(String),
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!(" (did you mean `{s}`?)"),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,313 @@
+//! The GLU family: gated linear units (Dauphin et al. 2017) and their variants (Shazeer 2020,
+//! "GLU Variants Improve Transformer").
+//!
+//! Each variant multiplies a value by a gate passed through an activation:
+//!
+//! | variant    | gate activation | spec       |
+//! |------------|-----------------|------------|
+//! | GLU        | sigmoid         | `glu`      |
+//! | GEGLU      | GELU (erf)      | `geglu`    |
+//! | SwiGLU     | SiLU (Swish-1)  | `swiglu`   |
+//! | ReGLU      | ReLU            | `reglu`    |
+//! | Bilinear   | identity        | `bilinear` |
+//!
+//! Three forms:
+//! - [`Glu`], parameter-free: splits a dimension into halves `a` (first) and `b` (second) and
+//!   returns `a ⊗ act(b)`, PyTorch's `torch.nn.GLU` convention (the gate is the **second** half);
+//! - [`GatedLinear`]: `act(x W) ⊗ (x V)`, two projections (Burn's `SwiGlu` layer, generalised);
+//! - [`GluFeedForward`]: the transformer feed-forward block `(act(x W) ⊗ x V) W₂`, without biases
+//!   by default, as in the paper.
+
+use crate::activations::{
+    gelu::Gelu, identity::Identity, relu::Relu, sigmoid::Sigmoid, silu::Silu,
+};
+use crate::error::ActivationError;
+use crate::info::{ActivationInfo, Saturation};
+use crate::maxout::resolve_dim;
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// Which activation gates the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GluVariant {
+    /// σ: the original GLU.
+    Glu,
+    /// GELU (erf).
+    Geglu,
+    /// SiLU = Swish with β = 1.
+    Swiglu,
+    /// ReLU.
+    Reglu,
+    /// No activation.
+    Bilinear,
+}
+
+impl GluVariant {
+    /// Every variant, in catalog order.
+    pub const ALL: [GluVariant; 5] = [
+        Self::Glu,
+        Self::Geglu,
+        Self::Swiglu,
+        Self::Reglu,
+        Self::Bilinear,
+    ];
+
+    /// The spec name (`glu`, `geglu`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Glu => "glu",
+            Self::Geglu => "geglu",
+            Self::Swiglu => "swiglu",
+            Self::Reglu => "reglu",
+            Self::Bilinear => "bilinear",
+        }
+    }
+
+    /// Applies the gate activation, with the element-wise module's conventions.
+    pub fn gate<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Self::Glu => Sigmoid.forward(x),
+            Self::Geglu => Gelu.forward(x),
+            Self::Swiglu => Silu.forward(x),
+            Self::Reglu => Relu.forward(x),
+            Self::Bilinear => Identity.forward(x),
+        }
+    }
+}
+
+/// Configuration of the parameter-free [`Glu`].
+#[derive(Config, Debug, PartialEq)]
+pub struct GluConfig {
+    /// Which activation gates the value.
+    pub variant: GluVariant,
+    /// The dimension split in two halves; negative counts from the end.
+    #[config(default = -1)]
+    pub dim: isize,
+}
+
+impl GluConfig {
+    /// Builds the module.
+    pub fn init(&self) -> Glu {
+        Glu {
+            variant: self.variant,
+            dim: self.dim,
+        }
+    }
+}
+
+/// The parameter-free gated unit: `a ⊗ act(b)` where `a` and `b` are the first and second halves
+/// of `dim` (PyTorch's `torch.nn.functional.glu` convention). Halves the size of `dim`.
+#[derive(Module, Debug)]
+pub struct Glu {
+    /// Which activation gates the value.
+    #[module(skip)]
+    pub variant: GluVariant,
+    /// The dimension split in two halves.
+    pub dim: isize,
+}
+
+impl Glu {
+    /// The output size of the split dimension for an input of size `size`, or the error if `size`
+    /// is odd.
+    pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
+        if size % 2 != 0 || size == 0 {
+            return Err(ActivationError::IndivisibleDimension {
+                activation: self.variant.name(),
+                dim: self.dim.unsigned_abs(),
+                size,
+                multiple: 2,
+            });
+        }
+        Ok(size / 2)
+    }
+
+    /// Applies the gated unit, or says why the input's shape does not allow it.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+    ) -> Result<Tensor<D>, ActivationError> {
+        let dim = resolve_dim(self.variant.name(), self.dim, D)?;
+        let half = self.output_size(input.dims()[dim])?;
+        let value = input.clone().narrow(dim, 0, half);
+        let gate = input.narrow(dim, half, half);
+        Ok(value * self.variant.gate(gate))
+    }
+
+    /// Applies the gated unit.
+    ///
+    /// # Panics
+    /// If the size of `dim` is odd (see [`Self::try_forward`]).
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// Configuration of [`GatedLinear`].
+#[derive(Config, Debug)]
+pub struct GatedLinearConfig {
+    /// Input features.
+    pub d_input: usize,
+    /// Output features.
+    pub d_output: usize,
+    /// Which activation gates the value.
+    pub variant: GluVariant,
+    /// Whether the projections have biases (Shazeer 2020 uses none).
+    #[config(default = false)]
+    pub bias: bool,
+    /// Weight initializer (Burn's `Linear` default).
+    #[config(
+        default = "Initializer::KaimingUniform{gain:0.577_350_269_189_625_8, fan_out_only:false}"
+    )]
+    pub initializer: Initializer,
+}
+
+impl GatedLinearConfig {
+    /// Builds the layer on `device`.
+    pub fn init(&self, device: &Device) -> GatedLinear {
+        let linear = |d_in, d_out| {
+            LinearConfig::new(d_in, d_out)
+                .with_bias(self.bias)
+                .with_initializer(self.initializer.clone())
+                .init(device)
+        };
+        GatedLinear {
+            gate: linear(self.d_input, self.d_output),
+            value: linear(self.d_input, self.d_output),
+            variant: self.variant,
+        }
+    }
+}
+
+impl From<burn::nn::activation::SwiGluConfig> for GatedLinearConfig {
+    /// Burn's `SwiGlu` is `silu(linear_inner(x)) * linear_outer(x)`: a SwiGLU gated linear layer.
+    fn from(c: burn::nn::activation::SwiGluConfig) -> Self {
+        Self::new(c.d_input, c.d_output, GluVariant::Swiglu)
+            .with_bias(c.bias)
+            .with_initializer(c.initializer)
+    }
+}
+
+/// `act(x W + b) ⊗ (x V + c)`: a gated linear layer.
+#[derive(Module, Debug)]
+pub struct GatedLinear {
+    /// The gate projection `W`.
+    pub gate: Linear,
+    /// The value projection `V`.
+    pub value: Linear,
+    /// Which activation gates the value.
+    #[module(skip)]
+    pub variant: GluVariant,
+}
+
+impl GatedLinear {
+    /// # Shapes
+    /// - input: `[..., d_input]`
+    /// - output: `[..., d_output]`
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.variant.gate(self.gate.forward(input.clone())) * self.value.forward(input)
+    }
+}
+
+/// Configuration of [`GluFeedForward`].
+#[derive(Config, Debug)]
+pub struct GluFeedForwardConfig {
+    /// Model width (input and output features).
+    pub d_model: usize,
+    /// Hidden width of the gated layer (the paper uses 2/3 of the usual 4·d_model).
+    pub d_hidden: usize,
+    /// Which activation gates the value.
+    pub variant: GluVariant,
+    /// Whether the projections have biases (the paper uses none).
+    #[config(default = false)]
+    pub bias: bool,
+}
+
+impl GluFeedForwardConfig {
+    /// Builds the block on `device`.
+    pub fn init(&self, device: &Device) -> GluFeedForward {
+        GluFeedForward {
+            gated: GatedLinearConfig::new(self.d_model, self.d_hidden, self.variant)
+                .with_bias(self.bias)
+                .init(device),
+            output: LinearConfig::new(self.d_hidden, self.d_model)
+                .with_bias(self.bias)
+                .init(device),
+        }
+    }
+}
+
+/// The transformer feed-forward block of Shazeer 2020: `FFN(x) = (act(x W) ⊗ x V) W₂`.
+#[derive(Module, Debug)]
+pub struct GluFeedForward {
+    /// `act(x W) ⊗ x V`.
+    pub gated: GatedLinear,
+    /// `W₂`.
+    pub output: Linear,
+}
+
+impl GluFeedForward {
+    /// # Shapes
+    /// - input: `[..., d_model]`
+    /// - output: `[..., d_model]`
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.output.forward(self.gated.forward(input))
+    }
+}
+
+/// Catalog entry of the GLU family (the split form).
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "glu",
+    title: "GLU family (GLU, GEGLU, SwiGLU, ReGLU, Bilinear)",
+    formula: "a ⊗ act(b), a and b the first and second halves of dim",
+    derivative: "d/da = act(b); d/db = a·act'(b)",
+    range: "(-inf, inf)",
+    zero_centred: false,
+    saturation: Saturation::None,
+    monotone: false,
+    smooth: false,
+    learnable: &["the projections (GatedLinear, GluFeedForward)"],
+    problems: &["halves the width", "needs an even width"],
+    pytorch: "torch.nn.GLU(dim=-1) (sigmoid gate); a * act(b) for the others",
+    reference: "Dauphin et al. 2017; Shazeer 2020",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn gate_is_the_second_half() {
+        let x = Tensor::<1>::from_data(TensorData::from([2.0f32, -1.0, 0.0, 3.0]), &Device::flex());
+        let y = GluConfig::new(GluVariant::Reglu).init().forward(x);
+        assert_close(&to_vec(y), &[0.0, -3.0]);
+    }
+
+    #[test]
+    fn odd_width_is_a_typed_error() {
+        let x = Tensor::<2>::zeros([2, 5], &Device::flex());
+        let err = GluConfig::new(GluVariant::Swiglu)
+            .init()
+            .try_forward(x)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("multiple of 2") && err.to_string().contains("size 5"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn feed_forward_keeps_the_model_width() {
+        let device = Device::flex();
+        let ffn = GluFeedForwardConfig::new(8, 12, GluVariant::Geglu).init(&device);
+        assert_eq!(
+            ffn.forward(Tensor::<3>::ones([2, 3, 8], &device)).dims(),
+            [2, 3, 8]
+        );
+    }
+}

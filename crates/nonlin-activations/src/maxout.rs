@@ -1,0 +1,262 @@
+//! Maxout (Goodfellow et al. 2013): the max over groups of `k` linear pieces.
+//!
+//! Two forms:
+//! - [`MaxoutGroups`]: parameter-free, the max over consecutive groups of `k` along a dimension
+//!   (`[..., units·k, ...] → [..., units, ...]`), for use after any layer;
+//! - [`Maxout`]: a learnable affine map to `units · k` pieces followed by that max, the layer of the
+//!   paper.
+//!
+//! **Ties:** the gradient goes to exactly one piece of each group, the one with the lowest index
+//! (as PyTorch's `max(dim)` does on the CPU); a NaN in a group wins over every number and the
+//! first NaN is the one selected.
+
+use crate::error::ActivationError;
+use crate::info::{ActivationInfo, Saturation};
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::{Device, Int, Tensor};
+
+/// Configuration of [`MaxoutGroups`].
+#[derive(Config, Debug, PartialEq)]
+pub struct MaxoutGroupsConfig {
+    /// Pieces per unit.
+    #[config(default = 2)]
+    pub k: usize,
+    /// The dimension holding the pieces; negative counts from the end.
+    #[config(default = -1)]
+    pub dim: isize,
+}
+
+impl MaxoutGroupsConfig {
+    /// Builds the module; `k` must be at least 1.
+    pub fn init(&self) -> Result<MaxoutGroups, ActivationError> {
+        check_k(self.k)?;
+        Ok(MaxoutGroups {
+            k: self.k,
+            dim: self.dim,
+        })
+    }
+}
+
+fn check_k(k: usize) -> Result<(), ActivationError> {
+    if k == 0 {
+        return Err(ActivationError::InvalidParameter {
+            activation: "maxout",
+            param: "k",
+            value: "0".into(),
+            requirement: "must be at least 1 (the number of linear pieces per unit)",
+        });
+    }
+    Ok(())
+}
+
+/// The max over consecutive groups of `k` elements along `dim`: element `u` of the output is the
+/// max of input elements `u·k .. u·k + k`.
+#[derive(Module, Debug)]
+pub struct MaxoutGroups {
+    /// Pieces per unit.
+    pub k: usize,
+    /// The dimension holding the pieces.
+    pub dim: isize,
+}
+
+impl MaxoutGroups {
+    /// The output size of `dim` for an input of size `size`, or the error if `size` is not a
+    /// multiple of `k`.
+    pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
+        if size % self.k != 0 || size == 0 {
+            return Err(ActivationError::IndivisibleDimension {
+                activation: "maxout",
+                dim: self.dim.unsigned_abs(),
+                size,
+                multiple: self.k,
+            });
+        }
+        Ok(size / self.k)
+    }
+
+    /// Applies the group max, or says why the input's shape does not allow it.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+    ) -> Result<Tensor<D>, ActivationError> {
+        let dim = resolve_dim("maxout", self.dim, D)?;
+        let dims = input.dims();
+        let units = self.output_size(dims[dim])?;
+        let outer: usize = dims[..dim].iter().product();
+        let inner: usize = dims[dim + 1..].iter().product();
+        let pieces = input.reshape([outer * units, self.k, inner]);
+        let index = first_max_index(pieces.clone().detach(), self.k);
+        let mut out_dims = dims;
+        out_dims[dim] = units;
+        Ok(pieces.gather(1, index).reshape(out_dims))
+    }
+
+    /// Applies the group max.
+    ///
+    /// # Panics
+    /// If the size of `dim` is not a multiple of `k` (see [`Self::try_forward`]).
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// `[rows, k, inner] → [rows, 1, inner]`: the index of the first NaN if a group has one, else of the
+/// first maximum.
+fn first_max_index(values: Tensor<3>, k: usize) -> Tensor<3, Int> {
+    let device = values.device();
+    let max = values.clone().max_dim(1).expand(values.dims());
+    let position = Tensor::<1, Int>::arange(0..k as i64, &device)
+        .reshape([1, k, 1])
+        .expand(values.dims());
+    let k = k as i64;
+    // key: NaN positions first (0..k), then maxima (k..2k), others last (3k)
+    let key = Tensor::<3, Int>::full(values.dims(), 3 * k, &device)
+        .mask_where(values.clone().equal(max), position.clone() + k)
+        .mask_where(values.is_nan(), position);
+    key.min_dim(1).remainder_scalar(k)
+}
+
+/// A dimension index, negative counting from the end, checked against the rank.
+pub(crate) fn resolve_dim(
+    activation: &'static str,
+    dim: isize,
+    rank: usize,
+) -> Result<usize, ActivationError> {
+    let resolved = if dim < 0 { rank as isize + dim } else { dim };
+    if resolved < 0 || resolved >= rank as isize {
+        return Err(ActivationError::DimensionOutOfRange {
+            activation,
+            dim,
+            rank,
+        });
+    }
+    Ok(resolved as usize)
+}
+
+/// Configuration of the [`Maxout`] layer.
+#[derive(Config, Debug)]
+pub struct MaxoutConfig {
+    /// Input features.
+    pub d_input: usize,
+    /// Output units.
+    pub units: usize,
+    /// Linear pieces per unit.
+    #[config(default = 2)]
+    pub k: usize,
+    /// Whether each piece has a bias.
+    #[config(default = true)]
+    pub bias: bool,
+    /// Initializer of the pieces' weights (Burn's `Linear` default).
+    #[config(
+        default = "Initializer::KaimingUniform{gain:0.577_350_269_189_625_8, fan_out_only:false}"
+    )]
+    pub initializer: Initializer,
+}
+
+impl MaxoutConfig {
+    /// Builds the layer on `device`.
+    pub fn init(&self, device: &Device) -> Result<Maxout, ActivationError> {
+        check_k(self.k)?;
+        for (param, value) in [("d_input", self.d_input), ("units", self.units)] {
+            if value == 0 {
+                return Err(ActivationError::InvalidParameter {
+                    activation: "maxout",
+                    param,
+                    value: "0".into(),
+                    requirement: "must be at least 1",
+                });
+            }
+        }
+        Ok(Maxout {
+            pieces: LinearConfig::new(self.d_input, self.units * self.k)
+                .with_bias(self.bias)
+                .with_initializer(self.initializer.clone())
+                .init(device),
+            groups: MaxoutGroups { k: self.k, dim: -1 },
+        })
+    }
+}
+
+/// Maxout layer: `h_u(x) = max_{j<k} (W_{u,j} x + b_{u,j})`, a learnable convex piecewise-linear
+/// function per unit. With `k = 2` it can represent ReLU (`max(wx, 0)`) and |x| exactly.
+///
+/// The pieces of unit `u` are outputs `u·k .. u·k + k` of one `Linear(d_input, units·k)`.
+#[derive(Module, Debug)]
+pub struct Maxout {
+    /// All pieces of all units, as one linear map.
+    pub pieces: Linear,
+    /// The max over each unit's pieces.
+    pub groups: MaxoutGroups,
+}
+
+impl Maxout {
+    /// # Shapes
+    /// - input: `[..., d_input]`
+    /// - output: `[..., units]`
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.groups.forward(self.pieces.forward(input))
+    }
+}
+
+/// Catalog entry of the parameter-free group max.
+pub const INFO: ActivationInfo = ActivationInfo {
+    name: "maxout",
+    title: "Maxout",
+    formula: "max of each group of k consecutive inputs (after a learnable affine map: the Maxout layer)",
+    derivative: "1 for the winning piece (lowest index on ties), 0 for the others",
+    range: "(-inf, inf)",
+    zero_centred: false,
+    saturation: Saturation::None,
+    monotone: true,
+    smooth: false,
+    learnable: &["the pieces' weights (Maxout layer)"],
+    problems: &[
+        "k times the parameters of a linear layer",
+        "divides the width by k",
+    ],
+    pytorch: "x.unflatten(-1, (-1, k)).amax(-1)",
+    reference: "Goodfellow et al. 2013",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activations::test_util::*;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn ties_send_the_gradient_to_the_first_piece() {
+        let device = Device::flex().autodiff();
+        let x = Tensor::<2>::from_data(TensorData::from([[3.0f32, 3.0, 1.0, 5.0]]), &device)
+            .require_grad();
+        let m = MaxoutGroupsConfig::new().init().unwrap();
+        let y = m.forward(x.clone());
+        let grads = y.clone().sum().backward();
+        assert_close(&to_vec(y.flatten(0, 1)), &[3.0, 5.0]);
+        assert_close(
+            &to_vec(x.grad(&grads).unwrap().flatten(0, 1)),
+            &[1.0, 0.0, 0.0, 1.0],
+        );
+    }
+
+    #[test]
+    fn nan_wins_its_group() {
+        let x = Tensor::<1>::from_data(
+            TensorData::from([1.0f32, f32::NAN, 2.0, 0.0]),
+            &Device::flex(),
+        );
+        let y = to_vec(MaxoutGroupsConfig::new().init().unwrap().forward(x));
+        assert!(y[0].is_nan() && y[1] == 2.0, "{y:?}");
+    }
+
+    #[test]
+    fn indivisible_width_is_a_typed_error() {
+        let m = MaxoutGroupsConfig::new().with_k(3).init().unwrap();
+        let x = Tensor::<2>::zeros([2, 4], &Device::flex());
+        let err = m.try_forward(x).unwrap_err();
+        assert!(err.to_string().contains("multiple of 3"), "{err}");
+        assert!(MaxoutGroupsConfig::new().with_k(0).init().is_err());
+    }
+}

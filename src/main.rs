@@ -1,0 +1,176 @@
+//! The `nonlin` command line: parses arguments and calls the library crates.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use nonlin_activations::{ActivationConfig, CATALOG};
+use nonlin_backend::{Backend, BackendKind};
+
+#[derive(Parser)]
+#[command(
+    name = "nonlin",
+    version,
+    about = "Activation functions for Burn, and a bench to see why networks need them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the catalog of activations, or one activation's details.
+    Activations {
+        /// Show one activation (a name or spec such as `leaky_relu(0.2)`).
+        spec: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show which backends are available on this machine and what `auto` picks.
+    Backends,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Markdown,
+    Json,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Activations { spec: None, format } => print_catalog(format),
+        Command::Activations {
+            spec: Some(spec),
+            format,
+        } => print_activation(&spec, format),
+        Command::Backends => print_backends(),
+    }
+}
+
+fn print_catalog(format: Format) -> Result<()> {
+    if let Format::Json = format {
+        let infos: Vec<_> = CATALOG
+            .iter()
+            .map(|e| serde_json::json!({ "name": e.name, "aliases": e.aliases, "params": e.params, "info": e.info }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&infos)?);
+        return Ok(());
+    }
+    let header = [
+        "name",
+        "formula",
+        "range",
+        "zero-centred",
+        "saturates",
+        "monotone",
+        "smooth",
+        "learnable",
+    ];
+    let rows: Vec<[String; 8]> = CATALOG
+        .iter()
+        .map(|e| {
+            let i = e.info;
+            [
+                e.name.to_string(),
+                i.formula.to_string(),
+                i.range.to_string(),
+                yes_no(i.zero_centred),
+                format!("{:?}", i.saturation).to_lowercase(),
+                yes_no(i.monotone),
+                yes_no(i.smooth),
+                yes_no(!i.learnable.is_empty()),
+            ]
+        })
+        .collect();
+    print_table(&header, &rows, matches!(format, Format::Markdown));
+    Ok(())
+}
+
+fn print_activation(spec: &str, format: Format) -> Result<()> {
+    let config: ActivationConfig = spec
+        .parse()
+        .with_context(|| format!("reading activation `{spec}`"))?;
+    let entry = config.entry();
+    let info = entry.info;
+    if let Format::Json = format {
+        let json = serde_json::json!({ "spec": config.spec(), "aliases": entry.aliases, "params": entry.params, "info": info });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    println!("{} — {}", config.spec(), info.title);
+    println!("  f(x)        {}", info.formula);
+    println!("  f'(x)       {}", info.derivative);
+    println!("  range       {}", info.range);
+    println!(
+        "  zero-centred {}, saturates: {:?}, monotone: {}, smooth: {}",
+        yes_no(info.zero_centred),
+        info.saturation,
+        yes_no(info.monotone),
+        yes_no(info.smooth)
+    );
+    if !info.learnable.is_empty() {
+        println!("  learnable   {}", info.learnable.join(", "));
+    }
+    for problem in info.problems {
+        println!("  problem     {problem}");
+    }
+    println!(
+        "  parameters  {}",
+        if entry.params.is_empty() {
+            "(none)".to_string()
+        } else {
+            entry.params.join(", ")
+        }
+    );
+    if !entry.aliases.is_empty() {
+        println!("  also        {}", entry.aliases.join(", "));
+    }
+    println!("  PyTorch     {}", info.pytorch);
+    println!("  reference   {}", info.reference);
+    Ok(())
+}
+
+fn print_backends() -> Result<()> {
+    for kind in BackendKind::ALL {
+        match Backend::select(kind) {
+            Ok(b) => println!("{:<8} ok: {}", kind.name(), b.describe()),
+            Err(e) => println!("{:<8} unavailable: {e}", kind.name()),
+        }
+    }
+    Ok(())
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]], markdown: bool) {
+    let widths: Vec<usize> = (0..N)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        if markdown {
+            format!("| {} |", padded.join(" | "))
+        } else {
+            padded.join("  ").trim_end().to_string()
+        }
+    };
+    println!("{}", line(header.to_vec()));
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    println!("{}", line(rule.iter().map(String::as_str).collect()));
+    for row in rows {
+        println!("{}", line(row.iter().map(String::as_str).collect()));
+    }
+}
