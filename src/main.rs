@@ -1,9 +1,10 @@
 //! The `nonlin` command line: parses arguments and calls the library crates.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use burn::tensor::{Tensor, TensorData};
 use clap::{Parser, Subcommand, ValueEnum};
 use nonlin_activations::{ActivationConfig, CATALOG};
-use nonlin_backend::{Backend, BackendKind};
+use nonlin_backend::{BACKEND_ENV, Backend, BackendKind};
 
 #[derive(Parser)]
 #[command(
@@ -12,8 +13,17 @@ use nonlin_backend::{Backend, BackendKind};
     about = "Activation functions for Burn, and a bench to see why networks need them"
 )]
 struct Cli {
+    /// Backend: ndarray, flex, wgpu, or auto (a real GPU if there is one, else the faster CPU
+    /// backend).
+    #[arg(long, global = true, env = BACKEND_ENV, default_value = "auto", value_parser = parse_backend)]
+    backend: BackendKind,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_backend(s: &str) -> Result<BackendKind, String> {
+    s.parse()
+        .map_err(|e: nonlin_backend::BackendError| e.to_string())
 }
 
 #[derive(Subcommand)]
@@ -22,6 +32,15 @@ enum Command {
     Activations {
         /// Show one activation (a name or spec such as `leaky_relu(0.2)`).
         spec: Option<String>,
+        /// Evaluate the activation and its derivative at these inputs, on the chosen backend
+        /// (e.g. `--at=-3,0,3`; `inf`, `-inf` and `nan` are accepted).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            allow_negative_numbers = true,
+            requires = "spec"
+        )]
+        at: Vec<f32>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -38,11 +57,20 @@ enum Format {
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
-        Command::Activations { spec: None, format } => print_catalog(format),
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Activations {
+            spec: None, format, ..
+        } => print_catalog(format),
+        Command::Activations {
+            spec: Some(spec),
+            at,
+            ..
+        } if !at.is_empty() => evaluate(&spec, &at, cli.backend),
         Command::Activations {
             spec: Some(spec),
             format,
+            ..
         } => print_activation(&spec, format),
         Command::Backends => print_backends(),
     }
@@ -131,6 +159,47 @@ fn print_activation(spec: &str, format: Format) -> Result<()> {
     Ok(())
 }
 
+/// Prints `x, f(x), f'(x)` computed on `backend` with autodiff.
+fn evaluate(spec: &str, at: &[f32], backend: BackendKind) -> Result<()> {
+    let config: ActivationConfig = spec
+        .parse()
+        .with_context(|| format!("reading activation `{spec}`"))?;
+    if matches!(
+        config,
+        ActivationConfig::Maxout(_) | ActivationConfig::Glu(_)
+    ) {
+        bail!(
+            "`{}` combines several inputs into one output; --at needs an element-wise activation",
+            config.spec()
+        );
+    }
+    let backend = Backend::select(backend)?;
+    let device = backend.autodiff();
+    let activation = config.init(&device)?;
+    let x =
+        Tensor::<1>::from_data(TensorData::new(at.to_vec(), [at.len()]), &device).require_grad();
+    let y = activation.try_forward(x.clone())?;
+    let grads = y.clone().sum().backward();
+    let dy = x
+        .grad(&grads)
+        .context("the activation produced no input gradient")?;
+    let read = |t: Tensor<1>| {
+        t.into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading the result: {e:?}"))
+    };
+    let (ys, dys) = (read(y)?, read(dy)?);
+    println!("{} on {}", config.spec(), backend.describe());
+    let rows: Vec<[String; 3]> = at
+        .iter()
+        .zip(ys.iter().zip(&dys))
+        .map(|(x, (y, d))| [x.to_string(), y.to_string(), d.to_string()])
+        .collect();
+    print_table(&["x", "f(x)", "f'(x)"], &rows, false);
+    Ok(())
+}
+
 fn print_backends() -> Result<()> {
     for kind in BackendKind::ALL {
         match Backend::select(kind) {
@@ -146,16 +215,29 @@ fn yes_no(b: bool) -> String {
 }
 
 fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]], markdown: bool) {
+    // A `|` inside a Markdown cell would end the cell.
+    let cell = |c: &str| {
+        if markdown {
+            c.replace('|', "\\|")
+        } else {
+            c.to_string()
+        }
+    };
+    let header: Vec<String> = header.iter().map(|h| cell(h)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| cell(c)).collect())
+        .collect();
     let widths: Vec<usize> = (0..N)
         .map(|c| {
             rows.iter()
                 .map(|r| r[c].chars().count())
-                .chain([header[c].len()])
+                .chain([header[c].chars().count()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    let line = |cells: Vec<&str>| {
+    let line = |cells: &[String]| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
@@ -167,10 +249,10 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]], markdow
             padded.join("  ").trim_end().to_string()
         }
     };
-    println!("{}", line(header.to_vec()));
+    println!("{}", line(&header));
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    println!("{}", line(rule.iter().map(String::as_str).collect()));
-    for row in rows {
-        println!("{}", line(row.iter().map(String::as_str).collect()));
+    println!("{}", line(&rule));
+    for row in &rows {
+        println!("{}", line(row));
     }
 }

@@ -42,7 +42,7 @@ impl TryFrom<BurnConfig> for ActivationConfig {
             BurnConfig::Tanh => C::Tanh,
             BurnConfig::HardSigmoid(c) => {
                 // clamp(αx + β, 0, 1) rises from x = -β/α to x = (1 - β)/α
-                if !(c.alpha > 0.0) {
+                if c.alpha.is_nan() || c.alpha <= 0.0 {
                     return Err(ActivationError::NoCounterpart(format!(
                         "Burn HardSigmoid with alpha = {} is not increasing; nonlin's HardSigmoid needs alpha > 0",
                         c.alpha

@@ -461,11 +461,11 @@ pub const CATALOG: &[CatalogEntry] = &[
     entry!("squareplus", [], ["b"], squareplus::INFO),
     entry!("snake", [], ["alpha", "num_parameters"], snake::INFO),
     entry!("maxout", [], ["k", "dim"], crate::maxout::INFO),
-    entry!("glu", [], ["dim"], crate::glu::INFO),
-    entry!("geglu", [], ["dim"], crate::glu::INFO),
-    entry!("swiglu", [], ["dim"], crate::glu::INFO),
-    entry!("reglu", [], ["dim"], crate::glu::INFO),
-    entry!("bilinear", ["bilinear_glu"], ["dim"], crate::glu::INFO),
+    entry!("glu", [], ["dim"], crate::glu::INFO[0]),
+    entry!("geglu", [], ["dim"], crate::glu::INFO[1]),
+    entry!("swiglu", [], ["dim"], crate::glu::INFO[2]),
+    entry!("reglu", [], ["dim"], crate::glu::INFO[3]),
+    entry!("bilinear", ["bilinear_glu"], ["dim"], crate::glu::INFO[4]),
 ];
 
 /// Builds the config of catalog entry `name` from its bound arguments.
@@ -904,6 +904,7 @@ mod tests {
             };
             let config: ActivationConfig = spec.parse().unwrap();
             assert_eq!(config.name(), entry.name);
+            assert_eq!(entry.info.name, entry.name, "metadata of {}", entry.name);
             assert_eq!(config.spec().parse::<ActivationConfig>().unwrap(), config);
             for alias in entry.aliases {
                 let alias_spec = spec.replacen(entry.name, alias, 1);

@@ -114,7 +114,7 @@ impl Glu {
     /// The output size of the split dimension for an input of size `size`, or the error if `size`
     /// is odd.
     pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
-        if size % 2 != 0 || size == 0 {
+        if !size.is_multiple_of(2) || size == 0 {
             return Err(ActivationError::IndivisibleDimension {
                 activation: self.variant.name(),
                 dim: self.dim.unsigned_abs(),
@@ -258,22 +258,68 @@ impl GluFeedForward {
     }
 }
 
-/// Catalog entry of the GLU family (the split form).
-pub const INFO: ActivationInfo = ActivationInfo {
-    name: "glu",
-    title: "GLU family (GLU, GEGLU, SwiGLU, ReGLU, Bilinear)",
-    formula: "a ⊗ act(b), a and b the first and second halves of dim",
-    derivative: "d/da = act(b); d/db = a·act'(b)",
-    range: "(-inf, inf)",
-    zero_centred: false,
-    saturation: Saturation::None,
-    monotone: false,
-    smooth: false,
-    learnable: &["the projections (GatedLinear, GluFeedForward)"],
-    problems: &["halves the width", "needs an even width"],
-    pytorch: "torch.nn.GLU(dim=-1) (sigmoid gate); a * act(b) for the others",
-    reference: "Dauphin et al. 2017; Shazeer 2020",
-};
+const fn variant_info(
+    name: &'static str,
+    title: &'static str,
+    formula: &'static str,
+    derivative: &'static str,
+    smooth: bool,
+) -> ActivationInfo {
+    ActivationInfo {
+        name,
+        title,
+        formula,
+        derivative,
+        range: "(-inf, inf)",
+        zero_centred: false,
+        saturation: Saturation::None,
+        monotone: false,
+        smooth,
+        learnable: &[],
+        problems: &["halves the width of the split dimension, which must be even"],
+        pytorch: "a, b = x.chunk(2, dim); a * act(b)",
+        reference: "Dauphin et al. 2017; Shazeer 2020",
+    }
+}
+
+/// Catalog entries of the split forms, one per [`GluVariant`], in [`GluVariant::ALL`] order.
+pub const INFO: [ActivationInfo; 5] = [
+    variant_info(
+        "glu",
+        "GLU",
+        "a ⊗ σ(b), a|b = halves of dim",
+        "d/da = σ(b); d/db = a·σ(b)(1 - σ(b))",
+        true,
+    ),
+    variant_info(
+        "geglu",
+        "GEGLU",
+        "a ⊗ GELU(b), a|b = halves of dim",
+        "d/da = GELU(b); d/db = a·GELU'(b)",
+        true,
+    ),
+    variant_info(
+        "swiglu",
+        "SwiGLU",
+        "a ⊗ SiLU(b), a|b = halves of dim",
+        "d/da = SiLU(b); d/db = a·SiLU'(b)",
+        true,
+    ),
+    variant_info(
+        "reglu",
+        "ReGLU",
+        "a ⊗ ReLU(b), a|b = halves of dim",
+        "d/da = ReLU(b); d/db = a if b > 0, else 0",
+        false,
+    ),
+    variant_info(
+        "bilinear",
+        "Bilinear",
+        "a ⊗ b, a|b = halves of dim",
+        "d/da = b; d/db = a",
+        true,
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -65,7 +65,7 @@ impl MaxoutGroups {
     /// The output size of `dim` for an input of size `size`, or the error if `size` is not a
     /// multiple of `k`.
     pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
-        if size % self.k != 0 || size == 0 {
+        if !size.is_multiple_of(self.k) || size == 0 {
             return Err(ActivationError::IndivisibleDimension {
                 activation: "maxout",
                 dim: self.dim.unsigned_abs(),
@@ -204,7 +204,7 @@ impl Maxout {
 pub const INFO: ActivationInfo = ActivationInfo {
     name: "maxout",
     title: "Maxout",
-    formula: "max of each group of k consecutive inputs (after a learnable affine map: the Maxout layer)",
+    formula: "max over each group of k consecutive inputs",
     derivative: "1 for the winning piece (lowest index on ties), 0 for the others",
     range: "(-inf, inf)",
     zero_centred: false,
@@ -249,6 +249,23 @@ mod tests {
         );
         let y = to_vec(MaxoutGroupsConfig::new().init().unwrap().forward(x));
         assert!(y[0].is_nan() && y[1] == 2.0, "{y:?}");
+    }
+
+    #[test]
+    fn layer_with_two_pieces_is_the_absolute_value() {
+        let device = Device::flex();
+        let mut layer = MaxoutConfig::new(1, 1).init(&device).unwrap();
+        // pieces x and -x: max(x, -x) = |x|
+        layer.pieces.weight = burn::module::Param::from_tensor(Tensor::<2>::from_data(
+            TensorData::from([[1.0f32, -1.0]]),
+            &device,
+        ));
+        layer.pieces.bias = Some(burn::module::Param::from_tensor(Tensor::<1>::zeros(
+            [2],
+            &device,
+        )));
+        let x = Tensor::<2>::from_data(TensorData::from([[-2.0f32], [0.5], [3.0]]), &device);
+        assert_close(&to_vec(layer.forward(x).flatten(0, 1)), &[2.0, 0.5, 3.0]);
     }
 
     #[test]

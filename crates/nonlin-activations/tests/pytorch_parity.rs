@@ -332,7 +332,7 @@ fn disagreement_rule_rejects_what_it_should() {
     assert!(d(1.0, 0.5, 0.5, 0.5).is_none());
     assert!(d(1.0, 0.500_000_5, 0.5, 0.5).is_none()); // within 1e-6
     assert!(d(1.0, 0.5001, 0.5, 0.5).is_some());
-    assert!(d(1000.0, 1000.000_2, 1000.0, 1000.0).is_none()); // 4 ulp(1000) = 2.4e-4
+    assert!(d(1000.0, 1_000.000_2, 1000.0, 1000.0).is_none()); // 4 ulp(1000) = 2.4e-4
     assert!(d(1000.0, 1000.001, 1000.0, 1000.0).is_some());
     assert!(d(1.0, 0.318_350_4, 0.318_349_3, 0.318_350_4).is_none()); // float64 agrees, torch f32 is off
     assert!(disagreement(f32::NAN, 0.0, f32::NAN, f32::NAN, true).is_some()); // NaN in, NaN out

@@ -220,8 +220,13 @@ pub fn test_backends() -> Vec<Backend> {
             panic!("{REQUIRE_WGPU_ENV}=1 but {e}")
         }
         Err(e) => {
+            // Written to the stderr handle, not with eprintln!, so the test harness does not
+            // capture it: a local run says plainly that wgpu was not tested.
             static WARNED: OnceLock<()> = OnceLock::new();
-            WARNED.get_or_init(|| eprintln!("note: wgpu tests SKIPPED: {e}"));
+            WARNED.get_or_init(|| {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "note: wgpu tests SKIPPED: {e}");
+            });
         }
     }
     backends
