@@ -37,16 +37,22 @@ pub struct Hardshrink {
 
 super::pointwise_forward!(Hardshrink);
 
+/// `-λ ≤ x ≤ λ`: the band both shrinkages zero, edges included (false for NaN).
+pub(crate) fn in_band<R: Real>(x: &R, lambd: f64) -> R::Mask {
+    x.ge(-lambd).and(x.le(lambd))
+}
+
+/// The derivative of both shrinkages: 0 in the band (edges included), 1 outside, as in PyTorch.
+pub(crate) fn shrink_derivative<R: Real>(x: R, lambd: f64) -> R {
+    in_band(&x, lambd).select(x.lit(0.0), x.lit(1.0))
+}
+
 impl Pointwise for Hardshrink {
     fn value<R: Real>(&self, x: R) -> R {
-        x.ge(-self.lambd)
-            .and(x.le(self.lambd))
-            .select(x.lit(0.0), x)
+        in_band(&x, self.lambd).select(x.lit(0.0), x)
     }
     fn derivative<R: Real>(&self, x: R) -> R {
-        x.ge(-self.lambd)
-            .and(x.le(self.lambd))
-            .select(x.lit(0.0), x.lit(1.0))
+        shrink_derivative(x, self.lambd)
     }
 }
 

@@ -47,9 +47,7 @@ impl Pointwise for Softshrink {
         )
     }
     fn derivative<R: Real>(&self, x: R) -> R {
-        x.ge(-self.lambd)
-            .and(x.le(self.lambd))
-            .select(x.lit(0.0), x.lit(1.0))
+        super::hardshrink::shrink_derivative(x, self.lambd)
     }
 }
 
