@@ -1,10 +1,14 @@
 //! The `nonlin` command line: parses arguments and calls the library crates.
 
-use anyhow::{Context, Result, bail};
-use burn::tensor::{Tensor, TensorData};
+mod commands;
+mod table;
+
+use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
-use nonlin_activations::{ActivationConfig, CATALOG};
-use nonlin_backend::{BACKEND_ENV, Backend, BackendKind};
+use commands::activations::{evaluate, print_activation, print_backends, print_catalog};
+use commands::train::{ProgressArg, TrainArgs};
+use nonlin_backend::{BACKEND_ENV, BackendKind};
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -47,10 +51,24 @@ enum Command {
     },
     /// Show which backends are available on this machine and what `auto` picks.
     Backends,
+    /// Train a model; with no arguments, a quick run on the built-in digits set (offline).
+    Train {
+        #[command(flatten)]
+        args: Box<TrainArgs>,
+        /// Run directory (default: runs/<dataset>-<activation>-s<seed>-<time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Continue the run in --out from its last good checkpoint.
+        #[arg(long)]
+        resume: bool,
+        /// Progress display: auto (a bar on a terminal, lines otherwise), bar, lines, quiet.
+        #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+        progress: ProgressArg,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
+pub enum Format {
     Table,
     Markdown,
     Json,
@@ -73,186 +91,11 @@ fn main() -> Result<()> {
             ..
         } => print_activation(&spec, format),
         Command::Backends => print_backends(),
-    }
-}
-
-fn print_catalog(format: Format) -> Result<()> {
-    if let Format::Json = format {
-        let infos: Vec<_> = CATALOG
-            .iter()
-            .map(|e| serde_json::json!({ "name": e.name, "aliases": e.aliases, "params": e.params, "info": e.info }))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&infos)?);
-        return Ok(());
-    }
-    let header = [
-        "name",
-        "formula",
-        "range",
-        "zero-centred",
-        "saturates",
-        "monotone",
-        "smooth",
-        "learnable",
-    ];
-    let rows: Vec<[String; 8]> = CATALOG
-        .iter()
-        .map(|e| {
-            let i = e.info;
-            [
-                e.name.to_string(),
-                i.formula.to_string(),
-                i.range.to_string(),
-                yes_no(i.zero_centred),
-                format!("{:?}", i.saturation).to_lowercase(),
-                yes_no(i.monotone),
-                yes_no(i.smooth),
-                yes_no(!i.learnable.is_empty()),
-            ]
-        })
-        .collect();
-    print_table(&header, &rows, matches!(format, Format::Markdown));
-    Ok(())
-}
-
-fn print_activation(spec: &str, format: Format) -> Result<()> {
-    let config: ActivationConfig = spec
-        .parse()
-        .with_context(|| format!("reading activation `{spec}`"))?;
-    let entry = config.entry();
-    let info = entry.info;
-    if let Format::Json = format {
-        let json = serde_json::json!({ "spec": config.spec(), "aliases": entry.aliases, "params": entry.params, "info": info });
-        println!("{}", serde_json::to_string_pretty(&json)?);
-        return Ok(());
-    }
-    println!("{} — {}", config.spec(), info.title);
-    println!("  f(x)        {}", info.formula);
-    println!("  f'(x)       {}", info.derivative);
-    println!("  range       {}", info.range);
-    println!(
-        "  zero-centred {}, saturates: {:?}, monotone: {}, smooth: {}",
-        yes_no(info.zero_centred),
-        info.saturation,
-        yes_no(info.monotone),
-        yes_no(info.smooth)
-    );
-    if !info.learnable.is_empty() {
-        println!("  learnable   {}", info.learnable.join(", "));
-    }
-    for problem in info.problems {
-        println!("  problem     {problem}");
-    }
-    println!(
-        "  parameters  {}",
-        if entry.params.is_empty() {
-            "(none)".to_string()
-        } else {
-            entry.params.join(", ")
-        }
-    );
-    if !entry.aliases.is_empty() {
-        println!("  also        {}", entry.aliases.join(", "));
-    }
-    println!("  PyTorch     {}", info.pytorch);
-    println!("  reference   {}", info.reference);
-    Ok(())
-}
-
-/// Prints `x, f(x), f'(x)` computed on `backend` with autodiff.
-fn evaluate(spec: &str, at: &[f32], backend: BackendKind) -> Result<()> {
-    let config: ActivationConfig = spec
-        .parse()
-        .with_context(|| format!("reading activation `{spec}`"))?;
-    if matches!(
-        config,
-        ActivationConfig::Maxout(_) | ActivationConfig::Glu(_)
-    ) {
-        bail!(
-            "`{}` combines several inputs into one output; --at needs an element-wise activation",
-            config.spec()
-        );
-    }
-    let backend = Backend::select(backend)?;
-    let device = backend.autodiff();
-    let activation = config.init(&device)?;
-    let x =
-        Tensor::<1>::from_data(TensorData::new(at.to_vec(), [at.len()]), &device).require_grad();
-    let y = activation.try_forward(x.clone())?;
-    let grads = y.clone().sum().backward();
-    let dy = x
-        .grad(&grads)
-        .context("the activation produced no input gradient")?;
-    let read = |t: Tensor<1>| {
-        t.into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading the result: {e:?}"))
-    };
-    let (ys, dys) = (read(y)?, read(dy)?);
-    println!("{} on {}", config.spec(), backend.describe());
-    let rows: Vec<[String; 3]> = at
-        .iter()
-        .zip(ys.iter().zip(&dys))
-        .map(|(x, (y, d))| [x.to_string(), y.to_string(), d.to_string()])
-        .collect();
-    print_table(&["x", "f(x)", "f'(x)"], &rows, false);
-    Ok(())
-}
-
-fn print_backends() -> Result<()> {
-    for kind in BackendKind::ALL {
-        match Backend::select(kind) {
-            Ok(b) => println!("{:<8} ok: {}", kind.name(), b.describe()),
-            Err(e) => println!("{:<8} unavailable: {e}", kind.name()),
-        }
-    }
-    Ok(())
-}
-
-fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_string()
-}
-
-fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]], markdown: bool) {
-    // A `|` inside a Markdown cell would end the cell.
-    let cell = |c: &str| {
-        if markdown {
-            c.replace('|', "\\|")
-        } else {
-            c.to_string()
-        }
-    };
-    let header: Vec<String> = header.iter().map(|h| cell(h)).collect();
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| cell(c)).collect())
-        .collect();
-    let widths: Vec<usize> = (0..N)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        if markdown {
-            format!("| {} |", padded.join(" | "))
-        } else {
-            padded.join("  ").trim_end().to_string()
-        }
-    };
-    println!("{}", line(&header));
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    println!("{}", line(&rule));
-    for row in &rows {
-        println!("{}", line(row));
+        Command::Train {
+            args,
+            out,
+            resume,
+            progress,
+        } => commands::train::run(&args, out, resume, progress, cli.backend),
     }
 }

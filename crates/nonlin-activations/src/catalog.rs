@@ -11,6 +11,7 @@ use crate::error::ActivationError;
 use crate::glu::{Glu, GluConfig, GluVariant};
 use crate::info::ActivationInfo;
 use crate::maxout::{MaxoutGroups, MaxoutGroupsConfig};
+use crate::spec::{closest, normalize, parse_call};
 use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
@@ -196,6 +197,27 @@ impl ActivationConfig {
         }
     }
 
+    /// How many input features one output feature consumes along the split dimension: `k` for
+    /// Maxout, 2 for the GLU family, 1 for element-wise activations. A layer that should end with
+    /// `units` features after this activation outputs `units · width_factor()` before it.
+    pub fn width_factor(&self) -> usize {
+        match self {
+            Self::Maxout(c) => c.k.max(1),
+            Self::Glu(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The same activation splitting dimension `dim` (Maxout and the GLU family; others are
+    /// returned unchanged). Convolutional layers split the channel dimension, `1`.
+    pub fn with_split_dim(&self, dim: isize) -> Self {
+        match self {
+            Self::Maxout(c) => Self::Maxout(c.clone().with_dim(dim)),
+            Self::Glu(c) => Self::Glu(c.clone().with_dim(dim)),
+            other => other.clone(),
+        }
+    }
+
     /// Whether the activation has learnable parameters.
     pub fn is_learnable(&self) -> bool {
         match self {
@@ -312,9 +334,12 @@ impl FromStr for ActivationConfig {
     /// `_` and `-`, so PyTorch's class names (`LeakyReLU`, `Hardswish`) work, as do Hugging Face's
     /// `hidden_act` names (`gelu_new`, `gelu_pytorch_tanh`, `quick_gelu`, `silu`, `swish`, `relu2`).
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
-        let (name, args) = split_spec(spec)?;
-        let entry = lookup(name)?;
-        let mut args = Args::bind(spec, entry, args)?;
+        let call = parse_call(spec).map_err(|reason| ActivationError::Syntax {
+            spec: spec.to_string(),
+            reason,
+        })?;
+        let entry = lookup(call.name)?;
+        let mut args = Args::bind(spec, entry, call.args)?;
         let config = build(entry.name, &mut args)?;
         config.validate()?;
         Ok(config)
@@ -561,14 +586,6 @@ fn build(name: &str, a: &mut Args) -> Result<ActivationConfig, ActivationError> 
     })
 }
 
-/// Lower case without `_`, `-` and spaces: how names are compared.
-fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 /// Finds the catalog entry for a name or alias, or the error with the closest suggestion.
 pub fn lookup(name: &str) -> Result<&'static CatalogEntry, ActivationError> {
     let wanted = normalize(name);
@@ -586,84 +603,6 @@ pub fn lookup(name: &str) -> Result<&'static CatalogEntry, ActivationError> {
     })
 }
 
-/// The candidate nearest to `given` in edit distance (on normalized names), if it is close enough
-/// to be a plausible misspelling.
-fn closest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let wanted = normalize(given);
-    let (distance, best) = candidates
-        .map(|c| (edit_distance(&wanted, &normalize(c)), c))
-        .min_by_key(|(d, _)| *d)?;
-    (distance <= (wanted.chars().count() / 3).max(2)).then(|| best.to_string())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
-}
-
-/// Splits `name(args)` into the name and the top-level, comma-separated arguments.
-fn split_spec(spec: &str) -> Result<(&str, Vec<&str>), ActivationError> {
-    let syntax = |reason: &str| ActivationError::Syntax {
-        spec: spec.to_string(),
-        reason: reason.to_string(),
-    };
-    let spec_trimmed = spec.trim();
-    let Some(open) = spec_trimmed.find('(') else {
-        if spec_trimmed.is_empty() {
-            return Err(syntax("the name is empty"));
-        }
-        if spec_trimmed.contains(')') {
-            return Err(syntax("`)` without `(`"));
-        }
-        return Ok((spec_trimmed, Vec::new()));
-    };
-    let name = spec_trimmed[..open].trim();
-    let Some(body) = spec_trimmed[open + 1..].strip_suffix(')') else {
-        return Err(syntax("the argument list must end with `)`"));
-    };
-    if name.is_empty() {
-        return Err(syntax("the name before `(` is empty"));
-    }
-    let mut args = Vec::new();
-    let (mut depth, mut start) = (0usize, 0usize);
-    for (i, c) in body.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or_else(|| syntax("unbalanced `)`"))?
-            }
-            ',' if depth == 0 => {
-                args.push(body[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if depth != 0 {
-        return Err(syntax("unbalanced `(`"));
-    }
-    let last = body[start..].trim();
-    if !last.is_empty() || !args.is_empty() {
-        args.push(last);
-    }
-    if args.iter().any(|a| a.is_empty()) {
-        return Err(syntax("an argument is empty (two commas in a row?)"));
-    }
-    Ok((name, args))
-}
-
 /// Arguments bound to an entry's parameter names.
 struct Args {
     entry: &'static CatalogEntry,
@@ -675,7 +614,7 @@ impl Args {
     fn bind(
         spec: &str,
         entry: &'static CatalogEntry,
-        raw: Vec<&str>,
+        raw: Vec<(Option<&str>, &str)>,
     ) -> Result<Self, ActivationError> {
         let syntax = |reason: String| ActivationError::Syntax {
             spec: spec.to_string(),
@@ -683,11 +622,11 @@ impl Args {
         };
         let mut values: Vec<(&'static str, String)> = Vec::new();
         let mut seen_keyword = false;
-        for (position, arg) in raw.into_iter().enumerate() {
-            let (param, value) = match split_keyword(arg) {
-                Some((key, value)) => {
+        for (position, (key, arg)) in raw.into_iter().enumerate() {
+            let (param, value) = match key {
+                Some(key) => {
                     seen_keyword = true;
-                    (Self::param_named(entry, key)?, value)
+                    (Self::param_named(entry, key)?, arg)
                 }
                 None if seen_keyword => {
                     return Err(syntax(format!(
@@ -819,11 +758,6 @@ impl Args {
             .map(|x| (x, false))
             .ok_or_else(|| self.invalid(param, v, requirement))
     }
-}
-
-fn split_keyword(arg: &str) -> Option<(&str, &str)> {
-    let (key, value) = arg.split_once('=')?;
-    Some((key.trim(), value.trim()))
 }
 
 fn parse_number(v: &str) -> Option<f64> {
@@ -1020,6 +954,15 @@ mod tests {
                 .contains("e.g. 8")
         );
         assert_eq!(ActivationConfig::Relu.output_width(7).unwrap(), 7);
+        assert_eq!(
+            (
+                maxout.width_factor(),
+                glu.width_factor(),
+                ActivationConfig::Relu.width_factor()
+            ),
+            (3, 2, 1)
+        );
+        assert_eq!(maxout.with_split_dim(1).spec(), "maxout(k=3, dim=1)");
     }
 
     #[test]

@@ -1,5 +1,27 @@
 //! # nonlin-train
 //!
-//! Datasets, models whose activations are chosen by config, training with checkpoints, and sweeps
-//! over activations × seeds. (Built in its own issue; this crate is the placeholder the workspace
-//! layout reserves for it and holds no code yet.)
+//! Data sets, models whose activations are chosen by config, and training with seeds, per-epoch
+//! metrics, atomic checkpoints and exact resume.
+//!
+//! ```no_run
+//! use nonlin_backend::{Backend, BackendKind};
+//! use nonlin_train::{ExperimentConfig, RunOptions, train};
+//!
+//! let mut config = ExperimentConfig::default(); // the built-in digits, MLP 64-128-10, ReLU
+//! config.training.epochs = 20;
+//! let backend = Backend::select(BackendKind::Flex).unwrap();
+//! let summary = train(&config, &backend, &RunOptions::new("runs/digits")).unwrap();
+//! println!("test accuracy {:.3}", summary.test_accuracy);
+//! ```
+
+pub mod data;
+pub mod error;
+pub mod fs;
+pub mod model;
+pub mod rng;
+pub mod train;
+
+pub use data::{DataConfig, Dataset, DatasetSpec, Splits};
+pub use error::{DataError, TrainError};
+pub use model::{Model, ModelConfig, ModelKind};
+pub use train::{ExperimentConfig, ProgressMode, RunOptions, RunSummary, TrainingConfig, train};

@@ -1,0 +1,298 @@
+//! Experiment configuration: data, model, training, seed — one TOML file, or flags.
+
+use crate::data::DataConfig;
+use crate::error::TrainError;
+use crate::model::ModelConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, SgdConfig};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Which optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKind {
+    /// Adam (Kingma & Ba 2015), with L2 weight decay added to the gradient.
+    #[default]
+    Adam,
+    /// AdamW (Loshchilov & Hutter 2019): decoupled weight decay.
+    Adamw,
+    /// SGD with (optionally Nesterov) momentum.
+    Sgd,
+}
+
+/// How the learning rate changes over epochs (after the warm-up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// The base rate throughout.
+    #[default]
+    Constant,
+    /// Multiplied by `step_gamma` every `step_every` epochs.
+    Step,
+    /// Cosine decay from the base rate to `min_learning_rate` at the last epoch.
+    Cosine,
+}
+
+/// How to train.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainingConfig {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Samples per gradient step.
+    pub batch_size: usize,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// Base learning rate.
+    pub learning_rate: f64,
+    /// Momentum of SGD.
+    pub momentum: f64,
+    /// Nesterov momentum for SGD.
+    pub nesterov: bool,
+    /// Weight decay (L2 penalty for Adam and SGD, decoupled for AdamW).
+    pub weight_decay: f64,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Epochs between decays of the step schedule.
+    pub step_every: usize,
+    /// Factor of each step decay.
+    pub step_gamma: f64,
+    /// Final learning rate of the cosine schedule.
+    pub min_learning_rate: f64,
+    /// Epochs of linear warm-up from base/warmup to base.
+    pub warmup_epochs: usize,
+    /// Clip the global gradient norm to this value.
+    pub grad_clip: Option<f64>,
+    /// Stop when the validation loss has not improved for this many epochs.
+    pub early_stopping: Option<usize>,
+    /// Accuracy whose first reaching (on validation) is reported as "epochs to target".
+    pub target_accuracy: Option<f64>,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 30,
+            batch_size: 64,
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 1e-3,
+            momentum: 0.9,
+            nesterov: false,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            step_every: 10,
+            step_gamma: 0.1,
+            min_learning_rate: 0.0,
+            warmup_epochs: 0,
+            grad_clip: None,
+            early_stopping: None,
+            target_accuracy: None,
+        }
+    }
+}
+
+impl TrainingConfig {
+    /// Checks ranges, with a message naming the field.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let bad = |msg: String| Err(TrainError::Config(msg));
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size must be at least 1".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!(
+                "learning_rate = {} must be a positive number",
+                self.learning_rate
+            ));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return bad(format!("weight_decay = {} must be >= 0", self.weight_decay));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return bad(format!("momentum = {} must be in [0, 1)", self.momentum));
+        }
+        if self.schedule == Schedule::Step
+            && (self.step_every == 0 || self.step_gamma.is_nan() || self.step_gamma <= 0.0)
+        {
+            return bad("the step schedule needs step_every >= 1 and step_gamma > 0".into());
+        }
+        if let Some(clip) = self.grad_clip.filter(|c| !(c.is_finite() && *c > 0.0)) {
+            return bad(format!("grad_clip = {clip} must be a positive number"));
+        }
+        if self.early_stopping == Some(0) {
+            return bad("early_stopping (patience in epochs) must be at least 1".into());
+        }
+        if let Some(t) = self.target_accuracy.filter(|t| !(0.0..=1.0).contains(t)) {
+            return bad(format!("target_accuracy = {t} must be in [0, 1]"));
+        }
+        Ok(())
+    }
+
+    /// The learning rate of `epoch` (0-based).
+    pub fn learning_rate_at(&self, epoch: usize) -> f64 {
+        let base = self.learning_rate;
+        if epoch < self.warmup_epochs {
+            return base * (epoch + 1) as f64 / self.warmup_epochs as f64;
+        }
+        let e = epoch - self.warmup_epochs;
+        let span = self.epochs.saturating_sub(self.warmup_epochs).max(1);
+        match self.schedule {
+            Schedule::Constant => base,
+            Schedule::Step => base * self.step_gamma.powi((e / self.step_every) as i32),
+            Schedule::Cosine => {
+                let progress = e as f64 / (span.max(2) - 1) as f64;
+                self.min_learning_rate
+                    + 0.5
+                        * (base - self.min_learning_rate)
+                        * (1.0 + (core::f64::consts::PI * progress).cos())
+            }
+        }
+    }
+
+    /// The optimizer, with weight decay, momentum and clipping as configured.
+    pub fn optimizer(&self) -> ModuleOptimizer {
+        let decay =
+            (self.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.weight_decay as f32));
+        let clip = self
+            .grad_clip
+            .map(|c| GradientClippingConfig::Norm(c as f32));
+        match self.optimizer {
+            // PyTorch's defaults: epsilon 1e-8 (Burn's default is 1e-5)
+            OptimizerKind::Adam => AdamConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(decay)
+                .with_grad_clipping(clip)
+                .init(),
+            OptimizerKind::Adamw => AdamWConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(self.weight_decay as f32)
+                .with_grad_clipping(clip)
+                .init(),
+            OptimizerKind::Sgd => SgdConfig::new()
+                .with_weight_decay(decay)
+                .with_momentum((self.momentum > 0.0).then(|| {
+                    // PyTorch's SGD has no dampening by default (Burn's default is 0.1)
+                    MomentumConfig::new()
+                        .with_momentum(self.momentum)
+                        .with_dampening(0.0)
+                        .with_nesterov(self.nesterov)
+                }))
+                .with_gradient_clipping(clip)
+                .init(),
+        }
+    }
+}
+
+/// Everything that defines a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExperimentConfig {
+    /// Seeds the data, the split, the initialisation and every shuffle.
+    pub seed: u64,
+    /// The data.
+    pub data: DataConfig,
+    /// The model.
+    pub model: ModelConfig,
+    /// The training.
+    pub training: TrainingConfig,
+}
+
+impl Default for ExperimentConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            data: DataConfig::default(),
+            model: ModelConfig::default(),
+            training: TrainingConfig::default(),
+        }
+    }
+}
+
+impl ExperimentConfig {
+    /// Reads a TOML experiment file; errors name the file and, for TOML errors, the line.
+    pub fn load(path: &Path) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| TrainError::io("reading", path, source))?;
+        toml::from_str(&text).map_err(|e| TrainError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// The config as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("an experiment config always serialises")
+    }
+
+    /// Checks every part.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        self.data.validate()?;
+        self.training.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_round_trip_and_partial_files() {
+        let config = ExperimentConfig::default();
+        assert_eq!(
+            toml::from_str::<ExperimentConfig>(&config.to_toml()).unwrap(),
+            config
+        );
+        let partial: ExperimentConfig = toml::from_str(
+            "seed = 7\n[data]\ndataset = \"spirals(arms=3)\"\n[model]\nhidden = [64, 64]\nactivation = \"leaky_relu(0.2)\"\n",
+        )
+        .unwrap();
+        assert_eq!(partial.seed, 7);
+        assert_eq!(
+            partial.model.activation.spec(),
+            "leaky_relu(negative_slope=0.2)"
+        );
+        assert_eq!(partial.training, TrainingConfig::default());
+    }
+
+    #[test]
+    fn malformed_files_are_clear_errors() {
+        for (text, fragment) in [
+            ("[model]\nactivation = \"relux\"\n", "did you mean `relu`"),
+            ("[trainin]\nepochs = 3\n", "unknown field `trainin`"),
+            ("[data]\ndataset = \"spirls\"\n", "did you mean `spirals`"),
+            ("seed = \"x\"", "invalid type"),
+        ] {
+            let err = toml::from_str::<ExperimentConfig>(text)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(fragment), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn schedules() {
+        let t = |schedule, warmup| TrainingConfig {
+            schedule,
+            warmup_epochs: warmup,
+            epochs: 11,
+            step_every: 5,
+            ..Default::default()
+        };
+        assert_eq!(t(Schedule::Step, 0).learning_rate_at(5), 1e-4);
+        let cosine = t(Schedule::Cosine, 1);
+        assert_eq!(cosine.learning_rate_at(0), 1e-3);
+        assert!((cosine.learning_rate_at(1) - 1e-3).abs() < 1e-12);
+        assert!(cosine.learning_rate_at(10).abs() < 1e-12);
+        assert_eq!(t(Schedule::Constant, 4).learning_rate_at(1), 5e-4);
+        assert!(
+            TrainingConfig {
+                learning_rate: -1.0,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}

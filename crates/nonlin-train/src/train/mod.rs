@@ -1,0 +1,498 @@
+//! Training: a seeded loop with per-epoch metrics, atomic checkpoints and exact resume.
+//!
+//! A run directory holds:
+//! - `config.toml` — the experiment;
+//! - `metrics.jsonl`, `metrics.csv` — one row per epoch;
+//! - `checkpoints/epoch-NNNN/{model.bpk, optimizer.bpk, state.json}` and `checkpoints/latest`,
+//!   written into a temporary directory and renamed, so an interrupted run leaves the previous
+//!   checkpoint intact; the last two are kept;
+//! - `best/model.bpk` — the model with the lowest validation loss;
+//! - `summary.json` — the final numbers.
+//!
+//! Everything random is derived from the seed per epoch (the shuffle, and the backend's generator
+//! for dropout and RReLU), so the same seed gives bit-identical runs on the CPU backends, and a
+//! resumed run continues exactly where the interrupted one stopped.
+
+mod checkpoint;
+pub mod config;
+mod progress;
+
+pub use checkpoint::Checkpoints;
+pub use config::{ExperimentConfig, OptimizerKind, Schedule, TrainingConfig};
+pub use progress::ProgressMode;
+
+use crate::data::{self, Dataset, Splits};
+use crate::error::TrainError;
+use crate::fs::{create_dir, ensure_writable, write_atomic};
+use crate::model::Model;
+use crate::rng::Rng;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor};
+use nonlin_backend::Backend;
+use progress::Progress;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How to run: where to write, whether to resume, how to report.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The run directory.
+    pub out_dir: PathBuf,
+    /// Continue from the last good checkpoint in `out_dir`.
+    pub resume: bool,
+    /// Progress display.
+    pub progress: ProgressMode,
+    /// Stop (as if interrupted) after this many epochs in total, leaving the checkpoint behind.
+    pub stop_after: Option<usize>,
+}
+
+impl RunOptions {
+    /// Defaults for `out_dir`: no resume, automatic progress display.
+    pub fn new(out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            out_dir: out_dir.into(),
+            resume: false,
+            progress: ProgressMode::Auto,
+            stop_after: None,
+        }
+    }
+}
+
+/// One epoch's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Training accuracy over the epoch (as the model was while it learned).
+    pub train_accuracy: f64,
+    /// Validation loss after the epoch.
+    pub valid_loss: f64,
+    /// Validation accuracy after the epoch.
+    pub valid_accuracy: f64,
+    /// Learning rate used in the epoch.
+    pub learning_rate: f64,
+    /// Training samples per second.
+    pub samples_per_second: f64,
+    /// Wall time of the epoch, validation included.
+    pub seconds: f64,
+}
+
+/// Where a run stands; saved with every checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Epochs completed.
+    pub epochs_done: usize,
+    /// Metrics of every completed epoch.
+    pub history: Vec<EpochMetrics>,
+    /// Epoch (1-based) with the lowest validation loss.
+    pub best_epoch: usize,
+    /// That loss.
+    pub best_valid_loss: f64,
+    /// First epoch whose validation accuracy reached the target.
+    pub epochs_to_target: Option<usize>,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+}
+
+impl RunState {
+    fn new() -> Self {
+        Self {
+            epochs_done: 0,
+            history: Vec::new(),
+            best_epoch: 0,
+            best_valid_loss: f64::INFINITY,
+            epochs_to_target: None,
+            stopped_early: false,
+        }
+    }
+}
+
+/// The outcome of a run, as written to `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Data set spec.
+    pub dataset: String,
+    /// Model description, e.g. `mlp 64-128-10 relu`.
+    pub model: String,
+    /// Backend description.
+    pub backend: String,
+    /// The seed.
+    pub seed: u64,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Epoch whose model is evaluated (lowest validation loss).
+    pub best_epoch: usize,
+    /// Test loss of that model.
+    pub test_loss: f64,
+    /// Test accuracy of that model.
+    pub test_accuracy: f64,
+    /// Validation accuracy of that model.
+    pub valid_accuracy: f64,
+    /// Training loss in the last epoch.
+    pub final_train_loss: f64,
+    /// First epoch reaching the target validation accuracy.
+    pub epochs_to_target: Option<usize>,
+    /// Mean seconds per epoch.
+    pub seconds_per_epoch: f64,
+    /// Mean training samples per second.
+    pub samples_per_second: f64,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+    /// Whether the run stopped before its last epoch because `stop_after` said so.
+    pub interrupted: bool,
+    /// Files written.
+    pub files: RunFiles,
+}
+
+/// The files of a run directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFiles {
+    /// The experiment config.
+    pub config: PathBuf,
+    /// Per-epoch metrics, JSON lines.
+    pub metrics_jsonl: PathBuf,
+    /// Per-epoch metrics, CSV.
+    pub metrics_csv: PathBuf,
+    /// The last checkpoint.
+    pub checkpoint: PathBuf,
+    /// The best model.
+    pub best_model: PathBuf,
+    /// This summary.
+    pub summary: PathBuf,
+}
+
+impl RunFiles {
+    /// The files of run directory `dir`.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            config: dir.join("config.toml"),
+            metrics_jsonl: dir.join("metrics.jsonl"),
+            metrics_csv: dir.join("metrics.csv"),
+            checkpoint: dir.join("checkpoints"),
+            best_model: dir.join("best").join("model.bpk"),
+            summary: dir.join("summary.json"),
+        }
+    }
+}
+
+/// Burn's random generator may be process-wide (`Device::seed`), so two trainings in one process
+/// would draw from one stream. Runs take this lock and so happen one at a time per process, which
+/// keeps the same seed bit-identical; separate processes are independent.
+static BACKEND_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Trains `config` on `backend`, writing into `options.out_dir`.
+pub fn train(
+    config: &ExperimentConfig,
+    backend: &Backend,
+    options: &RunOptions,
+) -> Result<RunSummary, TrainError> {
+    config.validate()?;
+    // a run that panicked while holding the lock leaves no state behind that matters here
+    let _exclusive = BACKEND_RNG
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let files = RunFiles::new(&options.out_dir);
+    prepare_run_dir(config, &files, options)?;
+    let splits = data::load(&config.data, config.seed)?;
+    let device = backend.autodiff();
+    let (mut model, mut optimizer, mut state) =
+        init_or_resume(config, &splits, &device, &files, options)?;
+    let checkpoints = Checkpoints::new(&files.checkpoint);
+    let training = &config.training;
+    let mut progress = Progress::new(options.progress, training.epochs);
+
+    while state.epochs_done < training.epochs && !state.stopped_early {
+        if options.stop_after.is_some_and(|n| state.epochs_done >= n) {
+            break;
+        }
+        let epoch = state.epochs_done; // 0-based
+        let learning_rate = training.learning_rate_at(epoch);
+        let started = Instant::now();
+        // the backend's generator (dropout, RReLU) and the shuffle both restart from the seed
+        // each epoch, which is what makes a resumed run identical to an uninterrupted one
+        device.seed(config.seed.wrapping_add(0x9E37_79B9 * (epoch as u64 + 1)));
+        let mut order: Vec<usize> = (0..splits.train.len()).collect();
+        Rng::for_stream(config.seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
+        let (trained, (train_loss, train_accuracy)) = train_epoch(
+            model,
+            &mut optimizer,
+            &splits.train,
+            &order,
+            training.batch_size,
+            learning_rate,
+            &device,
+            |batch, batches| progress.batch(epoch + 1, batch, batches),
+        );
+        model = trained;
+        let train_seconds = started.elapsed().as_secs_f64();
+        if !train_loss.is_finite() {
+            progress.finish();
+            return Err(TrainError::Diverged {
+                epoch: epoch + 1,
+                loss: train_loss,
+                learning_rate,
+                last_good: checkpoints.latest_dir()?,
+            });
+        }
+        let (valid_loss, valid_accuracy) = evaluate(
+            &model.valid(),
+            &splits.valid,
+            training.batch_size,
+            &backend.device,
+        );
+        let metrics = EpochMetrics {
+            epoch: epoch + 1,
+            train_loss,
+            train_accuracy,
+            valid_loss,
+            valid_accuracy,
+            learning_rate,
+            samples_per_second: splits.train.len() as f64 / train_seconds.max(1e-9),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        progress.epoch(&metrics);
+        record_epoch(&mut state, metrics, training);
+        let improved = state.best_epoch == epoch + 1;
+        write_metrics(&files, &state.history)?;
+        checkpoints.save(epoch + 1, &model, &optimizer, &state)?;
+        if improved {
+            save_best(&model, &files.best_model)?;
+        }
+    }
+    progress.finish();
+    let interrupted = state.epochs_done < training.epochs && !state.stopped_early;
+    let best = load_model(config, &splits, &backend.device, &files.best_model)?;
+    let (test_loss, test_accuracy) =
+        evaluate(&best, &splits.test, training.batch_size, &backend.device);
+    let best_metrics = &state.history[state.best_epoch - 1];
+    let epochs = state.history.len() as f64;
+    let summary = RunSummary {
+        dataset: config.data.dataset.to_string(),
+        model: config
+            .model
+            .describe(splits.train.sample_len(), splits.train.num_classes),
+        backend: backend.describe(),
+        seed: config.seed,
+        epochs: state.epochs_done,
+        best_epoch: state.best_epoch,
+        test_loss,
+        test_accuracy,
+        valid_accuracy: best_metrics.valid_accuracy,
+        final_train_loss: state.history.last().map_or(f64::NAN, |m| m.train_loss),
+        epochs_to_target: state.epochs_to_target,
+        seconds_per_epoch: state.history.iter().map(|m| m.seconds).sum::<f64>() / epochs,
+        samples_per_second: state
+            .history
+            .iter()
+            .map(|m| m.samples_per_second)
+            .sum::<f64>()
+            / epochs,
+        stopped_early: state.stopped_early,
+        interrupted,
+        files: RunFiles {
+            checkpoint: checkpoints
+                .latest_dir()?
+                .unwrap_or(files.checkpoint.clone()),
+            ..files.clone()
+        },
+    };
+    let json = serde_json::to_vec_pretty(&summary).expect("a summary serialises");
+    write_atomic(&files.summary, &json)?;
+    Ok(summary)
+}
+
+/// Creates the run directory and its `config.toml`, refusing to mix runs: a fresh run needs a
+/// directory without checkpoints, a resumed one the same experiment.
+fn prepare_run_dir(
+    config: &ExperimentConfig,
+    files: &RunFiles,
+    options: &RunOptions,
+) -> Result<(), TrainError> {
+    ensure_writable(&options.out_dir)?;
+    let has_checkpoint = Checkpoints::new(&files.checkpoint).latest_dir()?.is_some();
+    if !options.resume && has_checkpoint {
+        return Err(TrainError::Config(format!(
+            "{} already holds a run; pass --resume to continue it, or choose another --out",
+            options.out_dir.display()
+        )));
+    }
+    if options.resume && files.config.exists() {
+        let saved = ExperimentConfig::load(&files.config)?;
+        // a resumed run may be given more epochs; everything else must match
+        let comparable = |c: &ExperimentConfig| {
+            let mut c = c.clone();
+            c.training.epochs = 0;
+            c
+        };
+        if comparable(&saved) != comparable(config) {
+            return Err(TrainError::Config(format!(
+                "{} holds a run of another experiment ({}); resume it with that config, or choose another --out",
+                options.out_dir.display(),
+                files.config.display()
+            )));
+        }
+    }
+    write_atomic(&files.config, config.to_toml().as_bytes())
+}
+
+fn init_or_resume(
+    config: &ExperimentConfig,
+    splits: &Splits,
+    device: &Device,
+    files: &RunFiles,
+    options: &RunOptions,
+) -> Result<(Model, ModuleOptimizer, RunState), TrainError> {
+    device.seed(config.seed);
+    let model = config
+        .model
+        .init(&splits.train.sample_shape, splits.train.num_classes, device)?;
+    let optimizer = config.training.optimizer();
+    if !options.resume {
+        return Ok((model, optimizer, RunState::new()));
+    }
+    match Checkpoints::new(&files.checkpoint).load_latest(model.clone(), optimizer)? {
+        Some(resumed) => Ok(resumed),
+        None => Ok((model, config.training.optimizer(), RunState::new())),
+    }
+}
+
+/// One pass over `order`: returns the model and (mean loss, accuracy). Losses and hits are summed
+/// on the device and read once, so the device is not synchronised per batch.
+#[allow(clippy::too_many_arguments)]
+fn train_epoch(
+    mut model: Model,
+    optimizer: &mut ModuleOptimizer,
+    data: &Dataset,
+    order: &[usize],
+    batch_size: usize,
+    learning_rate: f64,
+    device: &Device,
+    mut on_batch: impl FnMut(usize, usize),
+) -> (Model, (f64, f64)) {
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let batches = order.len().div_ceil(batch_size);
+    let mut loss_sum = Tensor::<1>::zeros([1], device);
+    let mut hits = Tensor::<1, Int>::zeros([1], device);
+    for (b, indices) in order.chunks(batch_size).enumerate() {
+        let batch = data.batch(indices, device);
+        let logits = model.forward(batch.x);
+        hits = hits + correct(&logits, &batch.y);
+        let loss = loss_fn.forward(logits, batch.y);
+        loss_sum = loss_sum + loss.clone().detach() * indices.len() as f64;
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(learning_rate, model, grads);
+        on_batch(b + 1, batches);
+    }
+    let n = order.len() as f64;
+    let loss = f64::from(loss_sum.into_scalar::<f32>()) / n;
+    let accuracy = hits.into_scalar::<i64>() as f64 / n;
+    (model, (loss, accuracy))
+}
+
+fn correct(logits: &Tensor<2>, targets: &Tensor<1, Int>) -> Tensor<1, Int> {
+    let predicted: Tensor<1, Int> = logits.clone().detach().argmax(1).flatten(0, 1);
+    predicted.equal(targets.clone()).int().sum()
+}
+
+/// Mean cross-entropy and accuracy of `model` (without autodiff) on `data`.
+pub fn evaluate(model: &Model, data: &Dataset, batch_size: usize, device: &Device) -> (f64, f64) {
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let mut loss_sum = Tensor::<1>::zeros([1], device);
+    let mut hits = Tensor::<1, Int>::zeros([1], device);
+    for chunk in indices.chunks(batch_size.max(256)) {
+        let batch = data.batch(chunk, device);
+        let logits = model.forward(batch.x);
+        hits = hits + correct(&logits, &batch.y);
+        loss_sum = loss_sum + loss_fn.forward(logits, batch.y) * chunk.len() as f64;
+    }
+    let n = data.len().max(1) as f64;
+    (
+        f64::from(loss_sum.into_scalar::<f32>()) / n,
+        hits.into_scalar::<i64>() as f64 / n,
+    )
+}
+
+fn record_epoch(state: &mut RunState, metrics: EpochMetrics, training: &TrainingConfig) {
+    let epoch = metrics.epoch;
+    if metrics.valid_loss < state.best_valid_loss {
+        state.best_valid_loss = metrics.valid_loss;
+        state.best_epoch = epoch;
+    }
+    if state.epochs_to_target.is_none()
+        && training
+            .target_accuracy
+            .is_some_and(|t| metrics.valid_accuracy >= t)
+    {
+        state.epochs_to_target = Some(epoch);
+    }
+    if training
+        .early_stopping
+        .is_some_and(|patience| epoch - state.best_epoch >= patience)
+    {
+        state.stopped_early = true;
+    }
+    state.history.push(metrics);
+    state.epochs_done = epoch;
+}
+
+fn write_metrics(files: &RunFiles, history: &[EpochMetrics]) -> Result<(), TrainError> {
+    let mut jsonl = String::new();
+    let mut csv = String::from(
+        "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,learning_rate,samples_per_second,seconds\n",
+    );
+    for m in history {
+        jsonl.push_str(&serde_json::to_string(m).expect("metrics serialise"));
+        jsonl.push('\n');
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            m.epoch,
+            m.train_loss,
+            m.train_accuracy,
+            m.valid_loss,
+            m.valid_accuracy,
+            m.learning_rate,
+            m.samples_per_second,
+            m.seconds
+        ));
+    }
+    write_atomic(&files.metrics_jsonl, jsonl.as_bytes())?;
+    write_atomic(&files.metrics_csv, csv.as_bytes())
+}
+
+fn save_best(model: &Model, path: &Path) -> Result<(), TrainError> {
+    let dir = path.parent().expect("best/model.bpk has a parent");
+    create_dir(dir)?;
+    let tmp = crate::fs::sibling(path, "tmp");
+    model
+        .clone()
+        .save_file(&tmp)
+        .map_err(|e| TrainError::Checkpoint {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    std::fs::rename(&tmp, path).map_err(|source| TrainError::io("writing", path, source))
+}
+
+/// Builds the model of `config` for `splits` on `device` and loads the weights at `path`.
+pub fn load_model(
+    config: &ExperimentConfig,
+    splits: &Splits,
+    device: &Device,
+    path: &Path,
+) -> Result<Model, TrainError> {
+    let model = config
+        .model
+        .init(&splits.train.sample_shape, splits.train.num_classes, device)?;
+    model
+        .try_load_file(path)
+        .map_err(|e| TrainError::Checkpoint {
+            path: path.to_path_buf(),
+            reason: format!("{e}; is it a checkpoint of this model config?"),
+        })
+}

@@ -1,0 +1,280 @@
+//! Training outcomes as measured claims: digits and spirals accuracy, the linear baseline,
+//! determinism, exact resume, divergence and run-directory safety.
+
+use nonlin_backend::{Backend, BackendKind};
+use nonlin_train::train::{RunFiles, RunState};
+use nonlin_train::{ExperimentConfig, ProgressMode, RunOptions, RunSummary, TrainError, train};
+use std::path::{Path, PathBuf};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nonlin-train-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn quiet(dir: &Path) -> RunOptions {
+    RunOptions {
+        progress: ProgressMode::Quiet,
+        ..RunOptions::new(dir)
+    }
+}
+
+fn flex() -> Backend {
+    Backend::select(BackendKind::Flex).unwrap()
+}
+
+fn spirals(activation: &str) -> ExperimentConfig {
+    let mut c = ExperimentConfig::default();
+    c.data.dataset = "spirals(arms=3)".parse().unwrap();
+    c.model.hidden = vec![64, 64];
+    c.model.activation = activation.parse().unwrap();
+    c.training.epochs = 100;
+    c.training.learning_rate = 0.01;
+    c.training.batch_size = 32;
+    c
+}
+
+fn run(config: &ExperimentConfig, backend: &Backend, name: &str) -> RunSummary {
+    let dir = temp_dir(name);
+    let summary = train(config, backend, &quiet(&dir)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    summary
+}
+
+#[test]
+fn digits_mlp_64_128_10_relu_reaches_95_percent() {
+    let config = ExperimentConfig::default();
+    assert_eq!(config.model.describe(64, 10), "mlp 64-128-10 relu");
+    let summary = run(&config, &flex(), "digits");
+    assert!(
+        summary.test_accuracy >= 0.95,
+        "test accuracy {}",
+        summary.test_accuracy
+    );
+    eprintln!(
+        "digits: test accuracy {:.4} in {:.3} s/epoch",
+        summary.test_accuracy, summary.seconds_per_epoch
+    );
+}
+
+#[test]
+fn spirals_need_a_nonlinearity() {
+    let backend = flex();
+    for activation in ["relu", "gelu", "tanh"] {
+        let summary = run(&spirals(activation), &backend, activation);
+        assert!(
+            summary.test_accuracy >= 0.95,
+            "{activation}: test accuracy {}",
+            summary.test_accuracy
+        );
+    }
+    // Without a nonlinearity the deep net is a linear classifier: no hidden layer at all.
+    let identity = run(&spirals("identity"), &backend, "identity").test_accuracy;
+    let mut logistic = spirals("relu");
+    logistic.model.hidden = vec![];
+    let linear = run(&logistic, &backend, "logistic").test_accuracy;
+    eprintln!("spirals: identity MLP {identity:.4}, logistic regression {linear:.4}");
+    assert!(
+        identity < 0.70 && (identity - linear).abs() <= 0.05,
+        "identity {identity}, linear {linear}"
+    );
+}
+
+/// The summary without what legitimately differs between two runs: timings and paths.
+fn comparable(mut s: RunSummary) -> RunSummary {
+    s.seconds_per_epoch = 0.0;
+    s.samples_per_second = 0.0;
+    s.files = RunFiles::new(Path::new(""));
+    s
+}
+
+fn history(dir: &Path) -> Vec<(f64, f64, f64, f64)> {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let m: serde_json::Value = serde_json::from_str(l).unwrap();
+            let f = |k: &str| m[k].as_f64().unwrap();
+            (
+                f("train_loss"),
+                f("train_accuracy"),
+                f("valid_loss"),
+                f("valid_accuracy"),
+            )
+        })
+        .collect()
+}
+
+/// The best model's logits on the test set, as bits: equal logits mean equal weights.
+fn logits(config: &ExperimentConfig, backend: &Backend, dir: &Path) -> Vec<u32> {
+    let splits = nonlin_train::data::load(&config.data, config.seed).unwrap();
+    let model = nonlin_train::train::load_model(
+        config,
+        &splits,
+        &backend.device,
+        &dir.join("best/model.bpk"),
+    )
+    .unwrap();
+    let indices: Vec<usize> = (0..splits.test.len()).collect();
+    let batch = splits.test.batch(&indices, &backend.device);
+    let values: Vec<f32> = model.forward(batch.x).into_data().try_into_vec().unwrap();
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn same_seed_gives_bit_identical_runs_on_cpu_backends() {
+    let mut config = spirals("relu");
+    config.training.epochs = 8;
+    config.model.dropout = 0.1; // the backend's generator takes part too
+    for kind in [BackendKind::Flex, BackendKind::Ndarray] {
+        let backend = Backend::select(kind).unwrap();
+        let (a, b) = (
+            temp_dir(&format!("det-a-{kind}")),
+            temp_dir(&format!("det-b-{kind}")),
+        );
+        let sa = train(&config, &backend, &quiet(&a)).unwrap();
+        let sb = train(&config, &backend, &quiet(&b)).unwrap();
+        assert_eq!(history(&a), history(&b), "{kind}");
+        assert_eq!(comparable(sa), comparable(sb), "{kind}");
+        assert_eq!(
+            logits(&config, &backend, &a),
+            logits(&config, &backend, &b),
+            "{kind}: weights differ"
+        );
+        let mut other = config.clone();
+        other.seed += 1;
+        let c = temp_dir(&format!("det-c-{kind}"));
+        train(&other, &backend, &quiet(&c)).unwrap();
+        assert_ne!(
+            history(&a),
+            history(&c),
+            "{kind}: another seed should give another run"
+        );
+        for d in [a, b, c] {
+            std::fs::remove_dir_all(d).unwrap();
+        }
+    }
+}
+
+#[test]
+fn interrupted_and_resumed_equals_uninterrupted() {
+    let mut config = spirals("tanh");
+    config.training.epochs = 12;
+    config.training.optimizer = nonlin_train::train::OptimizerKind::Sgd;
+    config.training.schedule = nonlin_train::train::Schedule::Cosine;
+    config.model.dropout = 0.1;
+    let backend = flex();
+    let whole_dir = temp_dir("whole");
+    let whole = train(&config, &backend, &quiet(&whole_dir)).unwrap();
+
+    let split_dir = temp_dir("split");
+    let first = train(
+        &config,
+        &backend,
+        &RunOptions {
+            stop_after: Some(5),
+            ..quiet(&split_dir)
+        },
+    )
+    .unwrap();
+    assert!(first.interrupted && first.epochs == 5);
+    let resumed = train(
+        &config,
+        &backend,
+        &RunOptions {
+            resume: true,
+            ..quiet(&split_dir)
+        },
+    )
+    .unwrap();
+    assert!(!resumed.interrupted && resumed.epochs == 12);
+    assert_eq!(history(&whole_dir), history(&split_dir));
+    assert_eq!(comparable(whole), comparable(resumed));
+    for d in [whole_dir, split_dir] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+#[test]
+fn divergence_stops_with_a_report_and_keeps_the_last_good_checkpoint() {
+    let mut config = spirals("relu");
+    config.training.epochs = 40;
+    config.training.optimizer = nonlin_train::train::OptimizerKind::Sgd;
+    config.training.learning_rate = 1e-3;
+    config.training.warmup_epochs = 0;
+    config.training.schedule = nonlin_train::train::Schedule::Step;
+    config.training.step_every = 3;
+    config.training.step_gamma = 1e5; // the rate explodes after three good epochs
+    let dir = temp_dir("diverge");
+    let err = train(&config, &flex(), &quiet(&dir)).unwrap_err();
+    let TrainError::Diverged {
+        epoch,
+        last_good: Some(last_good),
+        ..
+    } = &err
+    else {
+        panic!("expected divergence, got {err}");
+    };
+    assert!(*epoch >= 4, "diverged in epoch {epoch}");
+    let state: RunState =
+        serde_json::from_str(&std::fs::read_to_string(last_good.join("state.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        state.epochs_done,
+        epoch - 1,
+        "the kept checkpoint is the last good epoch"
+    );
+    assert!(state.history.iter().all(|m| m.train_loss.is_finite()));
+    assert!(err.to_string().contains("lower the learning rate"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn run_directories_are_never_mixed_or_overwritten() {
+    let mut config = spirals("relu");
+    config.training.epochs = 2;
+    let dir = temp_dir("guard");
+    train(&config, &flex(), &quiet(&dir)).unwrap();
+    let again = train(&config, &flex(), &quiet(&dir))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        again.contains("already holds a run") && again.contains("--resume"),
+        "{again}"
+    );
+    let mut other = config.clone();
+    other.model.hidden = vec![8];
+    let mixed = train(
+        &other,
+        &flex(),
+        &RunOptions {
+            resume: true,
+            ..quiet(&dir)
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(mixed.contains("another experiment"), "{mixed}");
+    // a corrupt checkpoint is reported, not loaded
+    let latest = dir
+        .join("checkpoints")
+        .join(std::fs::read_to_string(dir.join("checkpoints/latest")).unwrap());
+    std::fs::write(latest.join("model.bpk"), b"not a burnpack").unwrap();
+    config.training.epochs = 3;
+    let corrupt = train(
+        &config,
+        &flex(),
+        &RunOptions {
+            resume: true,
+            ..quiet(&dir)
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(corrupt.contains("model.bpk"), "{corrupt}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let unwritable = train(&config, &flex(), &quiet(&PathBuf::from("/proc/nonlin-run")))
+        .unwrap_err()
+        .to_string();
+    assert!(unwritable.contains("/proc/nonlin-run"), "{unwritable}");
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand: parse, call the library, print.
+
+pub mod activations;
+pub mod train;

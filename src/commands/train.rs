@@ -1,0 +1,305 @@
+//! `nonlin train`: flags over an optional TOML experiment file, then `nonlin_train::train`.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use nonlin_activations::ActivationConfig;
+use nonlin_backend::{Backend, BackendKind};
+use nonlin_train::train::{OptimizerKind, Schedule};
+use nonlin_train::{DatasetSpec, ExperimentConfig, ModelKind, ProgressMode, RunOptions, train};
+use std::path::PathBuf;
+
+/// Everything settable for one training run; each flag overrides the TOML file.
+#[derive(Args, Debug, Default)]
+pub struct TrainArgs {
+    /// A TOML experiment file (sections [data], [model], [training]; see README).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Data set: digits, xor, circles, moons, spirals(arms=3), blobs, linear, mnist, fashion_mnist,
+    /// csv(path=FILE, label=COLUMN).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Directory of MNIST-style IDX files (for mnist and fashion_mnist).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Model: mlp, maxout_mlp, deep_mlp or cnn.
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
+    /// Hidden widths, e.g. 64,64.
+    #[arg(long, value_delimiter = ',')]
+    pub hidden: Option<Vec<usize>>,
+    /// Activation of every hidden layer, e.g. relu, "leaky_relu(0.2)", gelu, "maxout(k=3)".
+    #[arg(long)]
+    pub activation: Option<String>,
+    /// One activation per hidden layer, separated by `;`, e.g. "relu;tanh".
+    #[arg(long)]
+    pub activations: Option<String>,
+    /// Dropout after each hidden activation.
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// Batch normalisation before each hidden activation.
+    #[arg(long)]
+    pub batch_norm: bool,
+    /// Weight init: pytorch, kaiming, xavier, normal(STD).
+    #[arg(long)]
+    pub init: Option<String>,
+    /// Constant initial bias of hidden layers (e.g. 0.01 for ReLU).
+    #[arg(long, allow_negative_numbers = true)]
+    pub bias_init: Option<f64>,
+    /// Pieces per unit of maxout_mlp.
+    #[arg(long)]
+    pub maxout_k: Option<usize>,
+    /// Layers of deep_mlp.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Units per layer of deep_mlp.
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Epochs.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Batch size.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Optimizer: adam, adamw or sgd.
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerArg>,
+    /// Learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// SGD momentum.
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    /// Weight decay.
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Learning-rate schedule: constant, step or cosine.
+    #[arg(long, value_enum)]
+    pub schedule: Option<ScheduleArg>,
+    /// Warm-up epochs.
+    #[arg(long)]
+    pub warmup: Option<usize>,
+    /// Clip the gradient norm.
+    #[arg(long)]
+    pub grad_clip: Option<f64>,
+    /// Early-stopping patience in epochs (validation loss).
+    #[arg(long)]
+    pub early_stopping: Option<usize>,
+    /// Report the first epoch reaching this validation accuracy.
+    #[arg(long)]
+    pub target_accuracy: Option<f64>,
+    /// Seed of data, split, initialisation and shuffles.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ModelArg {
+    Mlp,
+    MaxoutMlp,
+    DeepMlp,
+    Cnn,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OptimizerArg {
+    Adam,
+    Adamw,
+    Sgd,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ScheduleArg {
+    Constant,
+    Step,
+    Cosine,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum ProgressArg {
+    #[default]
+    Auto,
+    Bar,
+    Lines,
+    Quiet,
+}
+
+impl TrainArgs {
+    /// The TOML file (or the defaults) with every given flag applied.
+    pub fn experiment(&self) -> Result<ExperimentConfig> {
+        let mut c = match &self.config {
+            Some(path) => ExperimentConfig::load(path)?,
+            None => ExperimentConfig::default(),
+        };
+        if let Some(spec) = &self.dataset {
+            c.data.dataset = spec.parse().with_context(|| format!("--dataset {spec}"))?;
+        }
+        if let Some(dir) = &self.data_dir {
+            match &mut c.data.dataset {
+                DatasetSpec::Mnist { dir: d, .. } => *d = dir.clone(),
+                other => {
+                    anyhow::bail!("--data-dir applies to mnist and fashion_mnist, not {other}")
+                }
+            }
+        }
+        let m = &mut c.model;
+        if let Some(kind) = self.model {
+            m.kind = match kind {
+                ModelArg::Mlp => ModelKind::Mlp,
+                ModelArg::MaxoutMlp => ModelKind::MaxoutMlp,
+                ModelArg::DeepMlp => ModelKind::DeepMlp,
+                ModelArg::Cnn => ModelKind::Cnn,
+            };
+        }
+        if let Some(hidden) = &self.hidden {
+            m.hidden = hidden.clone();
+        }
+        if let Some(spec) = &self.activation {
+            m.activation = spec
+                .parse()
+                .with_context(|| format!("--activation {spec}"))?;
+        }
+        if let Some(list) = &self.activations {
+            let parsed: Result<Vec<ActivationConfig>, _> =
+                list.split(';').map(|s| s.trim().parse()).collect();
+            m.activations = Some(parsed.with_context(|| format!("--activations {list}"))?);
+        }
+        set(&mut m.dropout, self.dropout);
+        m.batch_norm |= self.batch_norm;
+        if let Some(init) = &self.init {
+            m.init = init.parse().map_err(anyhow::Error::msg)?;
+        }
+        if self.bias_init.is_some() {
+            m.bias_init = self.bias_init;
+        }
+        set(&mut m.maxout_k, self.maxout_k);
+        set(&mut m.depth, self.depth);
+        set(&mut m.width, self.width);
+        let t = &mut c.training;
+        set(&mut t.epochs, self.epochs);
+        set(&mut t.batch_size, self.batch_size);
+        if let Some(o) = self.optimizer {
+            t.optimizer = match o {
+                OptimizerArg::Adam => OptimizerKind::Adam,
+                OptimizerArg::Adamw => OptimizerKind::Adamw,
+                OptimizerArg::Sgd => OptimizerKind::Sgd,
+            };
+        }
+        set(&mut t.learning_rate, self.lr);
+        set(&mut t.momentum, self.momentum);
+        set(&mut t.weight_decay, self.weight_decay);
+        if let Some(s) = self.schedule {
+            t.schedule = match s {
+                ScheduleArg::Constant => Schedule::Constant,
+                ScheduleArg::Step => Schedule::Step,
+                ScheduleArg::Cosine => Schedule::Cosine,
+            };
+        }
+        set(&mut t.warmup_epochs, self.warmup);
+        if self.grad_clip.is_some() {
+            t.grad_clip = self.grad_clip;
+        }
+        if self.early_stopping.is_some() {
+            t.early_stopping = self.early_stopping;
+        }
+        if self.target_accuracy.is_some() {
+            t.target_accuracy = self.target_accuracy;
+        }
+        set(&mut c.seed, self.seed);
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+fn set<T: Copy>(field: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *field = v;
+    }
+}
+
+impl From<ProgressArg> for ProgressMode {
+    fn from(p: ProgressArg) -> Self {
+        match p {
+            ProgressArg::Auto => ProgressMode::Auto,
+            ProgressArg::Bar => ProgressMode::Bar,
+            ProgressArg::Lines => ProgressMode::Lines,
+            ProgressArg::Quiet => ProgressMode::Quiet,
+        }
+    }
+}
+
+/// A directory name for a run that does not name one: data set, activation, seed and time.
+fn default_out_dir(config: &ExperimentConfig) -> PathBuf {
+    let dataset = config.data.dataset.to_string();
+    let dataset = dataset.split('(').next().unwrap_or("run");
+    let activation: String = config
+        .model
+        .activation
+        .name()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    PathBuf::from("runs").join(format!("{dataset}-{activation}-s{}-{secs}", config.seed))
+}
+
+pub fn run(
+    args: &TrainArgs,
+    out: Option<PathBuf>,
+    resume: bool,
+    progress: ProgressArg,
+    backend: BackendKind,
+) -> Result<()> {
+    let config = args.experiment()?;
+    let backend = Backend::select(backend)?;
+    let out_dir = match (out, resume) {
+        (Some(dir), _) => dir,
+        (None, true) => anyhow::bail!("--resume needs --out, the run directory to continue"),
+        (None, false) => default_out_dir(&config),
+    };
+    let options = RunOptions {
+        out_dir,
+        resume,
+        progress: progress.into(),
+        stop_after: None,
+    };
+    eprintln!(
+        "training {} on {} ({}), seed {}, {} epochs -> {}",
+        config.model.activation.spec(),
+        config.data.dataset,
+        backend.describe(),
+        config.seed,
+        config.training.epochs,
+        options.out_dir.display()
+    );
+    let summary = train(&config, &backend, &options).context("training failed")?;
+    println!("model          {}", summary.model);
+    println!("dataset        {}", summary.dataset);
+    println!("backend        {}", summary.backend);
+    println!(
+        "epochs         {} (best {}{})",
+        summary.epochs,
+        summary.best_epoch,
+        if summary.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        }
+    );
+    println!("test accuracy  {:.4}", summary.test_accuracy);
+    println!("test loss      {:.4}", summary.test_loss);
+    if let Some(e) = summary.epochs_to_target {
+        println!("epochs to target accuracy  {e}");
+    }
+    println!(
+        "time/epoch     {:.3} s ({:.0} samples/s)",
+        summary.seconds_per_epoch, summary.samples_per_second
+    );
+    println!("wrote          {}", summary.files.summary.display());
+    println!("               {}", summary.files.metrics_jsonl.display());
+    println!("               {}", summary.files.metrics_csv.display());
+    println!("               {}", summary.files.checkpoint.display());
+    println!("               {}", summary.files.best_model.display());
+    Ok(())
+}
