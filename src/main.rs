@@ -6,6 +6,7 @@ mod table;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use commands::activations::{evaluate, print_activation, print_backends, print_catalog};
+use commands::sweep::SweepArgs;
 use commands::train::{ProgressArg, TrainArgs};
 use nonlin_backend::{BACKEND_ENV, BackendKind};
 use std::path::PathBuf;
@@ -65,6 +66,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
     },
+    /// Train activations × seeds (× data sets × models) and print the comparison table; with no
+    /// arguments, 7 activations × 3 seeds on the built-in digits.
+    Sweep {
+        #[command(flatten)]
+        grid: SweepArgs,
+        #[command(flatten)]
+        base: Box<TrainArgs>,
+        /// Sweep directory; running again skips finished runs.
+        #[arg(long, default_value = "runs/sweep")]
+        out: PathBuf,
+    },
+    /// Combine the results of sweep directories (e.g. the shards of one sweep) into one table.
+    Merge {
+        /// Sweep directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Also write results.{md,csv,json} here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,5 +118,7 @@ fn main() -> Result<()> {
             resume,
             progress,
         } => commands::train::run(&args, out, resume, progress, cli.backend),
+        Command::Sweep { grid, base, out } => commands::sweep::run(&grid, &base, out, cli.backend),
+        Command::Merge { dirs, out } => commands::sweep::merge(&dirs, out),
     }
 }

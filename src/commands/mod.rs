@@ -1,4 +1,5 @@
 //! One module per subcommand: parse, call the library, print.
 
 pub mod activations;
+pub mod sweep;
 pub mod train;

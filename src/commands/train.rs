@@ -126,9 +126,14 @@ pub enum ProgressArg {
 impl TrainArgs {
     /// The TOML file (or the defaults) with every given flag applied.
     pub fn experiment(&self) -> Result<ExperimentConfig> {
+        self.experiment_over(ExperimentConfig::default())
+    }
+
+    /// The TOML file (or `base`) with every given flag applied.
+    pub fn experiment_over(&self, base: ExperimentConfig) -> Result<ExperimentConfig> {
         let mut c = match &self.config {
             Some(path) => ExperimentConfig::load(path)?,
-            None => ExperimentConfig::default(),
+            None => base,
         };
         if let Some(spec) = &self.dataset {
             c.data.dataset = spec.parse().with_context(|| format!("--dataset {spec}"))?;

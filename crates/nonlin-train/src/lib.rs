@@ -19,6 +19,7 @@ pub mod error;
 pub mod fs;
 pub mod model;
 pub mod rng;
+pub mod sweep;
 pub mod train;
 
 pub use data::{DataConfig, Dataset, DatasetSpec, Splits};

@@ -1,0 +1,131 @@
+//! `nonlin sweep` and `nonlin merge`.
+
+use super::train::TrainArgs;
+use anyhow::{Context, Result};
+use clap::Args;
+use nonlin_activations::ActivationConfig;
+use nonlin_backend::{Backend, BackendKind};
+use nonlin_train::sweep::{self, Shard, SweepConfig};
+use nonlin_train::{DatasetSpec, ModelKind, ProgressMode};
+use std::path::PathBuf;
+
+/// The grid; the base experiment comes from the training flags.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// A sweep TOML file: activations, seeds, datasets, models, and the base experiment in [base].
+    #[arg(long = "sweep")]
+    pub sweep_file: Option<PathBuf>,
+    /// Activations separated by `;` (default: relu;leaky_relu;elu;gelu;maxout(k=2);tanh;sigmoid).
+    #[arg(long = "over-activations")]
+    pub activations: Option<String>,
+    /// Seeds, e.g. 1,2,3.
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
+    /// Data sets separated by `;` (default: the base experiment's).
+    #[arg(long = "over-datasets")]
+    pub datasets: Option<String>,
+    /// Model kinds, e.g. mlp,maxout_mlp (default: the base experiment's).
+    #[arg(long = "over-models", value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Run only this shard, i/n (e.g. 2/4), for splitting a sweep over machines.
+    #[arg(long)]
+    pub shard: Option<String>,
+}
+
+impl SweepArgs {
+    fn config(&self, base: &TrainArgs) -> Result<SweepConfig> {
+        let mut sweep = match &self.sweep_file {
+            Some(path) => SweepConfig::load(path)?,
+            None => SweepConfig::default(),
+        };
+        // training flags (and --config) override the base experiment of the file or the default
+        sweep.base = base.experiment_over(sweep.base.clone())?;
+        if let Some(list) = &self.activations {
+            let parsed: Result<Vec<ActivationConfig>, _> =
+                list.split(';').map(|s| s.trim().parse()).collect();
+            sweep.activations = parsed.with_context(|| format!("--over-activations {list}"))?;
+        }
+        if let Some(seeds) = &self.seeds {
+            sweep.seeds = seeds.clone();
+        }
+        if let Some(list) = &self.datasets {
+            let parsed: Result<Vec<DatasetSpec>, _> =
+                list.split(';').map(|s| s.trim().parse()).collect();
+            sweep.datasets = parsed.with_context(|| format!("--over-datasets {list}"))?;
+        }
+        if let Some(models) = &self.models {
+            sweep.models = models
+                .iter()
+                .map(|m| serde_json::from_value::<ModelKind>(serde_json::Value::String(m.clone())))
+                .collect::<Result<_, _>>()
+                .with_context(|| {
+                    format!(
+                        "--over-models {}: use mlp, maxout_mlp, deep_mlp or cnn",
+                        models.join(",")
+                    )
+                })?;
+        }
+        Ok(sweep)
+    }
+}
+
+pub fn run(grid: &SweepArgs, base: &TrainArgs, out: PathBuf, backend: BackendKind) -> Result<()> {
+    let sweep = grid.config(base)?;
+    let shard = match &grid.shard {
+        Some(s) => s.parse()?,
+        None => Shard::ALL,
+    };
+    let backend = Backend::select(backend)?;
+    let plan = sweep.plan()?;
+    eprintln!(
+        "sweep of {} runs ({} activations × {} seeds × {} data sets × {} models), shard {shard}, on {} -> {}",
+        plan.len(),
+        sweep.activations.len(),
+        sweep.seeds.len(),
+        sweep.datasets.len().max(1),
+        sweep.models.len().max(1),
+        backend.describe(),
+        out.display()
+    );
+    let outcome = sweep::run(
+        &sweep,
+        &backend,
+        &out,
+        shard,
+        ProgressMode::Quiet,
+        |run, summary, skipped| {
+            eprintln!(
+                "[{:>3}/{}] {} test_acc={:.4}{}",
+                run.index + 1,
+                plan.len(),
+                run.id,
+                summary.test_accuracy,
+                if skipped {
+                    " (done before, skipped)"
+                } else {
+                    ""
+                }
+            );
+        },
+    )
+    .context("sweep failed")?;
+    print!("{}", outcome.table.markdown());
+    println!(
+        "\n{} runs trained, {} skipped; wrote {}/results.{{md,csv,json}}",
+        outcome.trained,
+        outcome.skipped,
+        out.display()
+    );
+    Ok(())
+}
+
+pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
+    let table = sweep::merge(dirs)?;
+    if let Some(out) = out {
+        nonlin_train::fs::create_dir(&out)?;
+        table.write(&out)?;
+        eprintln!("wrote {}/results.{{md,csv,json}}", out.display());
+    }
+    print!("{}", table.markdown());
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! The `nonlin` binary end to end: the catalog, bad input, a default training run, a training run
+//! killed mid-way and resumed, and a sweep split in two shards and merged.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn nonlin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nonlin"));
+    cmd.env("NONLIN_BACKEND", "flex").env("RUST_BACKTRACE", "0");
+    cmd
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    nonlin()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nonlin-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn catalog_and_bad_input() {
+    let dir = temp_dir("catalog");
+    let out = run(&["activations"], &dir);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    for entry in nonlin_activations::CATALOG {
+        assert!(
+            stdout.contains(entry.name),
+            "{} missing from the catalog",
+            entry.name
+        );
+    }
+    let out = run(&["activations", "leaky_rleu"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("did you mean `leaky_relu`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["--backend", "cuda", "activations"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("choose one of ndarray, flex, wgpu, auto"));
+    let out = run(&["activations", "gelu", "--at=-3,0"], &dir);
+    assert!(
+        text(&out.stdout).contains("-0.011945647"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["train", "--dataset", "spirls"], &dir);
+    assert!(!out.status.success() && text(&out.stderr).contains("did you mean `spirals`"));
+    std::fs::write(dir.join("bad.toml"), "[model]\nhidden = [64,\n").unwrap();
+    let out = run(&["train", "--config", "bad.toml"], &dir);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("bad.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn train_with_no_arguments_is_a_real_offline_run() {
+    let dir = temp_dir("default");
+    let out = run(&["train"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("mlp 64-128-10 relu") && stdout.contains("test accuracy"),
+        "{stdout}"
+    );
+    let runs: Vec<_> = std::fs::read_dir(dir.join("runs")).unwrap().collect();
+    assert_eq!(runs.len(), 1);
+    let run_dir = runs[0].as_ref().unwrap().path();
+    for file in [
+        "summary.json",
+        "metrics.jsonl",
+        "metrics.csv",
+        "config.toml",
+        "best/model.bpk",
+        "checkpoints/latest",
+    ] {
+        assert!(run_dir.join(file).exists(), "{file} missing");
+    }
+    // not a terminal: one structured line per epoch
+    assert_eq!(
+        text(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("epoch="))
+            .count(),
+        30
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Metrics without the timing columns, which differ between any two runs.
+fn history(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut m: serde_json::Value = serde_json::from_str(l).unwrap();
+            m.as_object_mut()
+                .unwrap()
+                .retain(|k, _| k != "seconds" && k != "samples_per_second");
+            m
+        })
+        .collect()
+}
+
+#[test]
+fn killed_mid_run_and_resumed_equals_uninterrupted() {
+    let dir = temp_dir("kill");
+    let args = [
+        "train",
+        "--dataset",
+        "spirals",
+        "--hidden",
+        "64,64",
+        "--epochs",
+        "400",
+        "--lr",
+        "0.01",
+        "--batch-size",
+        "32",
+        "--optimizer",
+        "sgd",
+        "--schedule",
+        "cosine",
+        "--seed",
+        "3",
+        "--progress",
+        "quiet",
+        "--out",
+    ];
+    let whole = run(&[&args[..], &["whole"]].concat(), &dir);
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+
+    let mut child = nonlin()
+        .args([&args[..], &["killed"]].concat())
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let latest = dir.join("killed/checkpoints/latest");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&latest).is_ok_and(|name| name.trim() >= "epoch-0003") {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !dir.join("killed/summary.json").exists(),
+        "the run finished before it could be killed"
+    );
+    let killed_at = std::fs::read_to_string(&latest).unwrap();
+
+    let resumed = run(&[&args[..], &["killed", "--resume"]].concat(), &dir);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let (a, b) = (summary(&dir.join("whole")), summary(&dir.join("killed")));
+    for key in [
+        "epochs",
+        "best_epoch",
+        "test_loss",
+        "test_accuracy",
+        "valid_accuracy",
+        "final_train_loss",
+    ] {
+        assert_eq!(a[key], b[key], "{key} differs after a kill at {killed_at}");
+    }
+    assert_eq!(history(&dir.join("whole")), history(&dir.join("killed")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The table without its timing columns.
+fn rows(dir: &Path) -> Vec<serde_json::Value> {
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut()
+                .unwrap()
+                .retain(|k, _| k != "seconds_per_epoch" && k != "samples_per_second");
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn sweep_of_six_activations_by_three_seeds_shards_and_merges_to_the_same_table() {
+    let dir = temp_dir("sweep");
+    let grid = [
+        "sweep",
+        "--over-activations",
+        "relu;leaky_relu(0.1);elu;gelu;tanh;sigmoid",
+        "--seeds",
+        "1,2,3",
+    ];
+    let full = run(&[&grid[..], &["--out", "full"]].concat(), &dir);
+    assert!(full.status.success(), "{}", text(&full.stderr));
+    let table = text(&full.stdout);
+    assert!(
+        table.contains("| digits | mlp | leaky_relu(negative_slope=0.1) | 3 |"),
+        "{table}"
+    );
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.starts_with("| digits |"))
+            .count(),
+        6
+    );
+    for shard in ["1/2", "2/2"] {
+        let out = run(
+            &[
+                &grid[..],
+                &["--shard", shard, "--out", &format!("shard{}", &shard[..1])],
+            ]
+            .concat(),
+            &dir,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let merged = run(&["merge", "shard1", "shard2", "--out", "merged"], &dir);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    assert_eq!(rows(&dir.join("full")), rows(&dir.join("merged")));
+    assert_eq!(rows(&dir.join("full")).len(), 6);
+    // running the sweep again trains nothing
+    let again = run(&[&grid[..], &["--out", "full"]].concat(), &dir);
+    assert!(
+        text(&again.stdout).contains("0 runs trained, 18 skipped"),
+        "{}",
+        text(&again.stdout)
+    );
+    let not_a_sweep = run(&["merge", "nowhere"], &dir);
+    assert!(text(&not_a_sweep.stderr).contains("not a sweep directory"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
