@@ -61,6 +61,22 @@ pub enum DataError {
         /// The missing files.
         missing: Vec<String>,
     },
+    /// Files that could not be downloaded.
+    #[error(
+        "{dataset}: could not download into {}: {}. Offline? Put the files {} (raw or .gz) into {} \
+         yourself, or point --data-dir / NONLIN_DATA_DIR at a directory that holds them",
+        .dir.display(), .attempts.join("; "), .files.join(", "), .dir.display()
+    )]
+    Download {
+        /// The data set.
+        dataset: String,
+        /// Where the files should go.
+        dir: PathBuf,
+        /// Each URL tried and why it failed.
+        attempts: Vec<String>,
+        /// The files the data set needs.
+        files: Vec<String>,
+    },
     /// A CSV problem at a line.
     #[error("{}: line {line}: {reason}", .path.display())]
     Csv {

@@ -278,3 +278,98 @@ fn run_directories_are_never_mixed_or_overwritten() {
         .to_string();
     assert!(unwritable.contains("/proc/nonlin-run"), "{unwritable}");
 }
+
+/// Writes a small MNIST-style directory: gzip IDX files of 28×28 images whose class is the band of
+/// rows holding a bright bar, so a CNN can learn it in a few epochs.
+fn write_mnist_like(dir: &Path, train: usize, test: usize) {
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut rng = nonlin_train::rng::Rng::new(9);
+    for (prefix, n) in [("train", train), ("t10k", test)] {
+        let mut images = vec![0, 0, 8, 3];
+        for d in [n as u32, 28, 28] {
+            images.extend_from_slice(&d.to_be_bytes());
+        }
+        let mut labels = vec![0, 0, 8, 1];
+        labels.extend_from_slice(&(n as u32).to_be_bytes());
+        for _ in 0..n {
+            let class = rng.below(10);
+            labels.push(class as u8);
+            for row in 0..28 {
+                for _ in 0..28 {
+                    let bar = row / 3 == class;
+                    images.push(if bar {
+                        200 + rng.below(56) as u8
+                    } else {
+                        rng.below(60) as u8
+                    });
+                }
+            }
+        }
+        for (kind, bytes) in [("images-idx3", images), ("labels-idx1", labels)] {
+            let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+            gz.write_all(&bytes).unwrap();
+            std::fs::write(
+                dir.join(format!("{prefix}-{kind}-ubyte.gz")),
+                gz.finish().unwrap(),
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn cnn_trains_on_an_mnist_style_directory() {
+    let data_dir = temp_dir("mnist-data");
+    write_mnist_like(&data_dir, 800, 200);
+    let mut config = ExperimentConfig::default();
+    config.data.dataset = format!("mnist(dir={})", data_dir.display())
+        .parse()
+        .unwrap();
+    config.model.kind = nonlin_train::ModelKind::Cnn;
+    config.model.channels = vec![4, 8];
+    config.model.hidden = vec![16];
+    config.training.epochs = 12;
+    config.training.learning_rate = 3e-3;
+    let splits = nonlin_train::data::load(&config.data, config.seed).unwrap();
+    assert_eq!(splits.train.sample_shape, vec![1, 28, 28]);
+    assert_eq!(splits.train.len() + splits.valid.len(), 800);
+    assert!(
+        splits
+            .train
+            .features
+            .iter()
+            .all(|v| (0.0..=1.0).contains(v)),
+        "pixels scaled to [0, 1]"
+    );
+    let summary = run(&config, &flex(), "mnist-cnn");
+    assert!(
+        summary.test_accuracy >= 0.9,
+        "test accuracy {}",
+        summary.test_accuracy
+    );
+    assert!(
+        summary.model.starts_with("cnn 784-16-10"),
+        "{}",
+        summary.model
+    );
+    std::fs::remove_dir_all(&data_dir).unwrap();
+}
+
+#[test]
+fn a_failed_start_leaves_no_run_behind() {
+    let mut config = ExperimentConfig::default();
+    config.data.dataset = "csv(path=/nonexistent/data.csv)".parse().unwrap();
+    let dir = temp_dir("failed-start");
+    let err = train(&config, &flex(), &quiet(&dir))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/nonexistent/data.csv"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -153,8 +153,20 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Loads MNIST or Fashion-MNIST (same file names) from `dir`: `(train, test)`.
+/// Loads MNIST or Fashion-MNIST (same file names) from `dir`, downloading the files that are
+/// missing first: `(train, test)`.
 pub fn load_mnist_dir(dir: &Path, fashion: bool) -> Result<(Dataset, Dataset), DataError> {
+    let remote = if fashion {
+        super::download::Remote::fashion_mnist()
+    } else {
+        super::download::Remote::mnist()
+    };
+    super::download::fetch_missing(&remote, dir)?;
+    read_mnist_dir(dir, fashion)
+}
+
+/// Loads MNIST or Fashion-MNIST from `dir` without downloading: `(train, test)`.
+pub fn read_mnist_dir(dir: &Path, fashion: bool) -> Result<(Dataset, Dataset), DataError> {
     let name = if fashion { "fashion_mnist" } else { "mnist" };
     let missing: Vec<&str> = MNIST_FILES
         .iter()
@@ -251,7 +263,7 @@ mod tests {
 
     #[test]
     fn missing_mnist_files_say_where_to_put_them() {
-        let err = load_mnist_dir(Path::new("/nonexistent/mnist"), false)
+        let err = read_mnist_dir(Path::new("/nonexistent/mnist"), false)
             .unwrap_err()
             .to_string();
         assert!(

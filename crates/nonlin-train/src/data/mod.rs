@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod digits;
+pub mod download;
 pub mod idx;
 pub mod spec;
 pub mod synthetic;

@@ -88,11 +88,19 @@ impl DatasetSpec {
         matches!(self, Self::Digits | Self::Mnist { .. })
     }
 
-    /// The default directory for MNIST-style files: `$NONLIN_DATA_DIR/<name>`, else `data/<name>`.
+    /// The default directory for MNIST-style files, also where they are downloaded to:
+    /// `$NONLIN_DATA_DIR/<name>`, else `$XDG_CACHE_HOME/nonlin/<name>`, else
+    /// `~/.cache/nonlin/<name>`.
     pub fn default_mnist_dir(fashion: bool) -> PathBuf {
         let name = if fashion { "fashion-mnist" } else { "mnist" };
-        std::env::var_os("NONLIN_DATA_DIR")
-            .map(PathBuf::from)
+        let var = |v: &str| {
+            std::env::var_os(v)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+        };
+        var("NONLIN_DATA_DIR")
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("nonlin")))
+            .or_else(|| var("HOME").map(|d| d.join(".cache").join("nonlin")))
             .unwrap_or_else(|| PathBuf::from("data"))
             .join(name)
     }

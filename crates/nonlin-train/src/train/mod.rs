@@ -197,11 +197,13 @@ pub fn train(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let files = RunFiles::new(&options.out_dir);
-    prepare_run_dir(config, &files, options)?;
+    check_run_dir(config, &files, options)?;
     let splits = data::load(&config.data, config.seed)?;
     let device = backend.autodiff();
     let (mut model, mut optimizer, mut state) =
         init_or_resume(config, &splits, &device, &files, options)?;
+    // written once the data and the model are known to work, so a failed start leaves nothing
+    write_atomic(&files.config, config.to_toml().as_bytes())?;
     let checkpoints = Checkpoints::new(&files.checkpoint);
     let training = &config.training;
     let mut progress = Progress::new(options.progress, training.epochs);
@@ -306,9 +308,9 @@ pub fn train(
     Ok(summary)
 }
 
-/// Creates the run directory and its `config.toml`, refusing to mix runs: a fresh run needs a
+/// Checks that the run directory can be written and holds no other run: a fresh run needs a
 /// directory without checkpoints, a resumed one the same experiment.
-fn prepare_run_dir(
+fn check_run_dir(
     config: &ExperimentConfig,
     files: &RunFiles,
     options: &RunOptions,
@@ -337,7 +339,7 @@ fn prepare_run_dir(
             )));
         }
     }
-    write_atomic(&files.config, config.to_toml().as_bytes())
+    Ok(())
 }
 
 fn init_or_resume(
