@@ -373,3 +373,46 @@ fn a_failed_start_leaves_no_run_behind() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_optimizer_and_regulariser_trains() {
+    let backend = flex();
+    let mut config = spirals("leaky_relu(0.1)");
+    config.training.epochs = 60;
+    config.model.batch_norm = true;
+    config.model.dropout = 0.05;
+    config.model.init = nonlin_train::model::Init::Kaiming;
+    config.model.bias_init = Some(0.01);
+    config.training.weight_decay = 1e-4;
+    config.training.grad_clip = Some(1.0);
+    config.training.warmup_epochs = 3;
+    config.training.schedule = nonlin_train::train::Schedule::Cosine;
+    for optimizer in [
+        nonlin_train::train::OptimizerKind::Adam,
+        nonlin_train::train::OptimizerKind::Adamw,
+        nonlin_train::train::OptimizerKind::Sgd,
+    ] {
+        config.training.optimizer = optimizer;
+        config.training.learning_rate = if optimizer == nonlin_train::train::OptimizerKind::Sgd {
+            0.1
+        } else {
+            0.01
+        };
+        let summary = run(&config, &backend, &format!("{optimizer:?}"));
+        assert!(
+            summary.test_accuracy >= 0.9,
+            "{optimizer:?}: {}",
+            summary.test_accuracy
+        );
+    }
+    // early stopping: with a patience of 2 epochs a long run ends when validation stops improving
+    config.training.epochs = 300;
+    config.training.early_stopping = Some(2);
+    let summary = run(&config, &backend, "early");
+    assert!(
+        summary.stopped_early && summary.epochs < 300,
+        "ran {} epochs",
+        summary.epochs
+    );
+    assert_eq!(summary.epochs, summary.best_epoch + 2);
+}
