@@ -77,6 +77,78 @@ enum Command {
         #[arg(long, default_value = "runs/sweep")]
         out: PathBuf,
     },
+    /// Test loss and accuracy, per-class precision and recall, and the confusion matrix of a run
+    /// (its directory, a checkpoint directory, or a model file inside a run).
+    Eval {
+        /// The run directory, checkpoint directory or .bpk file.
+        run: PathBuf,
+        /// Output format on the terminal.
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// Also write the report here (.json for JSON, Markdown otherwise).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Gradient-flow diagnostics per layer (gradient norms, dead units, saturation, output mean,
+    /// one-sign weight gradients), at initialisation and after each of --epochs epochs.
+    Diagnose {
+        #[command(flatten)]
+        args: Box<TrainArgs>,
+        /// Probe samples (from the training split).
+        #[arg(long, default_value_t = 256)]
+        probe: usize,
+        /// A pre-activation counts as saturated when |f'(z)| is below this.
+        #[arg(long, default_value_t = 1e-3)]
+        epsilon: f64,
+        /// Output format on the terminal.
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// Also write the report here (.json for JSON, Markdown otherwise).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A deep network without activations equals one affine map; with ReLU it does not; trained
+    /// deep linear networks do no better than logistic regression.
+    Collapse {
+        /// Hidden layers.
+        #[arg(long, default_value_t = 8)]
+        depth: usize,
+        /// Units per hidden layer.
+        #[arg(long, default_value_t = 32)]
+        width: usize,
+        /// Random inputs to compare on.
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Data sets to train on, separated by `;`.
+        #[arg(long, default_value = "xor;circles;spirals")]
+        datasets: String,
+        /// Training epochs.
+        #[arg(long, default_value_t = 100)]
+        epochs: usize,
+        /// Output format on the terminal.
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// Also write the report here (.json for JSON, Markdown otherwise).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A linear classifier on the raw inputs versus on a trained network's last hidden layer.
+    Separability {
+        #[command(flatten)]
+        args: Box<TrainArgs>,
+        /// Data sets, separated by `;`.
+        #[arg(long, default_value = "xor;circles;spirals(arms=3);digits")]
+        datasets: String,
+        /// Output format on the terminal.
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// Also write the report here (.json for JSON, Markdown otherwise).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Combine the results of sweep directories (e.g. the shards of one sweep) into one table.
     Merge {
         /// Sweep directories.
@@ -120,5 +192,41 @@ fn main() -> Result<()> {
         } => commands::train::run(&args, out, resume, progress, cli.backend),
         Command::Sweep { grid, base, out } => commands::sweep::run(&grid, &base, out, cli.backend),
         Command::Merge { dirs, out } => commands::sweep::merge(&dirs, out),
+        Command::Eval { run, format, out } => commands::study::eval(&run, format, out, cli.backend),
+        Command::Diagnose {
+            args,
+            probe,
+            epsilon,
+            format,
+            out,
+        } => {
+            let epochs = args.epochs.unwrap_or(0);
+            commands::study::diagnose_cmd(&args, probe, epsilon, epochs, (format, out), cli.backend)
+        }
+        Command::Collapse {
+            depth,
+            width,
+            samples,
+            seed,
+            datasets,
+            epochs,
+            format,
+            out,
+        } => commands::study::collapse(
+            depth,
+            width,
+            samples,
+            seed,
+            &datasets,
+            epochs,
+            (format, out),
+            cli.backend,
+        ),
+        Command::Separability {
+            args,
+            datasets,
+            format,
+            out,
+        } => commands::study::separability_cmd(&args, &datasets, (format, out), cli.backend),
     }
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand: parse, call the library, print.
 
 pub mod activations;
+pub mod study;
 pub mod sweep;
 pub mod train;

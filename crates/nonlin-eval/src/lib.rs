@@ -1,4 +1,12 @@
 //! # nonlin-eval
 //!
-//! Evaluation, gradient-flow diagnostics, plots, reports and backend comparisons. (Built in its own
-//! issue; this crate is the placeholder the workspace layout reserves for it and holds no code yet.)
+//! Evaluation, gradient-flow diagnostics, and the seed's claims as measurements: linear collapse,
+//! separability, vanishing gradients, dead units, saturation, zero-centredness.
+
+pub mod collapse;
+pub mod diagnose;
+pub mod error;
+pub mod evaluate;
+pub mod separability;
+
+pub use error::EvalError;

@@ -213,50 +213,32 @@ pub fn train(
             break;
         }
         let epoch = state.epochs_done; // 0-based
-        let learning_rate = training.learning_rate_at(epoch);
-        let started = Instant::now();
-        // the backend's generator (dropout, RReLU) and the shuffle both restart from the seed
-        // each epoch, which is what makes a resumed run identical to an uninterrupted one
-        device.seed(config.seed.wrapping_add(0x9E37_79B9 * (epoch as u64 + 1)));
-        let mut order: Vec<usize> = (0..splits.train.len()).collect();
-        Rng::for_stream(config.seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
-        let (trained, (train_loss, train_accuracy)) = train_epoch(
+        let outcome = run_epoch(
             model,
             &mut optimizer,
-            &splits.train,
-            &order,
-            training.batch_size,
-            learning_rate,
-            &device,
-            |batch, batches| progress.batch(epoch + 1, batch, batches),
+            &splits,
+            training,
+            config.seed,
+            epoch,
+            backend,
+            |b, n| progress.batch(epoch + 1, b, n),
         );
-        model = trained;
-        let train_seconds = started.elapsed().as_secs_f64();
-        if !train_loss.is_finite() {
-            progress.finish();
-            return Err(TrainError::Diverged {
-                epoch: epoch + 1,
-                loss: train_loss,
+        let (trained, metrics) = match outcome {
+            Ok(done) => done,
+            Err(Diverged {
+                loss,
                 learning_rate,
-                last_good: checkpoints.latest_dir()?,
-            });
-        }
-        let (valid_loss, valid_accuracy) = evaluate(
-            &model.valid(),
-            &splits.valid,
-            training.batch_size,
-            &backend.device,
-        );
-        let metrics = EpochMetrics {
-            epoch: epoch + 1,
-            train_loss,
-            train_accuracy,
-            valid_loss,
-            valid_accuracy,
-            learning_rate,
-            samples_per_second: splits.train.len() as f64 / train_seconds.max(1e-9),
-            seconds: started.elapsed().as_secs_f64(),
+            }) => {
+                progress.finish();
+                return Err(TrainError::Diverged {
+                    epoch: epoch + 1,
+                    loss,
+                    learning_rate,
+                    last_good: checkpoints.latest_dir()?,
+                });
+            }
         };
+        model = trained;
         progress.epoch(&metrics);
         record_epoch(&mut state, metrics, training);
         let improved = state.best_epoch == epoch + 1;
@@ -306,6 +288,108 @@ pub fn train(
     let json = serde_json::to_vec_pretty(&summary).expect("a summary serialises");
     write_atomic(&files.summary, &json)?;
     Ok(summary)
+}
+
+/// An epoch whose mean training loss is not finite.
+struct Diverged {
+    loss: f64,
+    learning_rate: f64,
+}
+
+/// Epoch `epoch` (0-based): the shuffle and the backend's generator (dropout, RReLU) restart from
+/// the seed every epoch, which is what makes a resumed run identical to an uninterrupted one.
+#[allow(clippy::too_many_arguments)]
+fn run_epoch(
+    model: Model,
+    optimizer: &mut ModuleOptimizer,
+    splits: &Splits,
+    training: &TrainingConfig,
+    seed: u64,
+    epoch: usize,
+    backend: &Backend,
+    on_batch: impl FnMut(usize, usize),
+) -> Result<(Model, EpochMetrics), Diverged> {
+    let device = backend.autodiff();
+    let learning_rate = training.learning_rate_at(epoch);
+    let started = Instant::now();
+    device.seed(seed.wrapping_add(0x9E37_79B9 * (epoch as u64 + 1)));
+    let mut order: Vec<usize> = (0..splits.train.len()).collect();
+    Rng::for_stream(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
+    let (model, (train_loss, train_accuracy)) = train_epoch(
+        model,
+        optimizer,
+        &splits.train,
+        &order,
+        training.batch_size,
+        learning_rate,
+        &device,
+        on_batch,
+    );
+    let train_seconds = started.elapsed().as_secs_f64();
+    if !train_loss.is_finite() {
+        return Err(Diverged {
+            loss: train_loss,
+            learning_rate,
+        });
+    }
+    let (valid_loss, valid_accuracy) = evaluate(
+        &model.valid(),
+        &splits.valid,
+        training.batch_size,
+        &backend.device,
+    );
+    let metrics = EpochMetrics {
+        epoch: epoch + 1,
+        train_loss,
+        train_accuracy,
+        valid_loss,
+        valid_accuracy,
+        learning_rate,
+        samples_per_second: splits.train.len() as f64 / train_seconds.max(1e-9),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((model, metrics))
+}
+
+/// Trains `model` (built on `backend.autodiff()`) on in-memory `splits` for `training.epochs`
+/// epochs, writing nothing: for studies that train many small models (linear collapse,
+/// separability, diagnostics over training). `on_epoch` sees the model after every epoch.
+pub fn fit(
+    mut model: Model,
+    splits: &Splits,
+    training: &TrainingConfig,
+    seed: u64,
+    backend: &Backend,
+    mut on_epoch: impl FnMut(&Model, &EpochMetrics),
+) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
+    training.validate()?;
+    let _exclusive = BACKEND_RNG
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut optimizer = training.optimizer();
+    let mut history = Vec::with_capacity(training.epochs);
+    for epoch in 0..training.epochs {
+        let (trained, metrics) = run_epoch(
+            model,
+            &mut optimizer,
+            splits,
+            training,
+            seed,
+            epoch,
+            backend,
+            |_, _| {},
+        )
+        .map_err(|d| TrainError::Diverged {
+            epoch: epoch + 1,
+            loss: d.loss,
+            learning_rate: d.learning_rate,
+            last_good: None,
+        })?;
+        model = trained;
+        on_epoch(&model, &metrics);
+        history.push(metrics);
+    }
+    Ok((model, history))
 }
 
 /// Checks that the run directory can be written and holds no other run: a fresh run needs a

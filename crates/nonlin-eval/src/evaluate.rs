@@ -1,0 +1,224 @@
+//! `nonlin eval`: test loss and accuracy, per-class precision and recall, and the confusion matrix
+//! of a trained model.
+
+use crate::error::EvalError;
+use burn::module::Module;
+use burn::tensor::{Device, Int, Tensor};
+use nonlin_backend::Backend;
+use nonlin_train::data::{self, Splits};
+use nonlin_train::train::load_model;
+use nonlin_train::{Dataset, ExperimentConfig, Model};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A trained model found on disk, with the experiment that made it.
+pub struct LoadedRun {
+    /// The experiment (from the run's `config.toml`).
+    pub config: ExperimentConfig,
+    /// The data, split and scaled as in training.
+    pub splits: Splits,
+    /// The model, on the requested device.
+    pub model: Model,
+    /// The weights file it was loaded from.
+    pub weights: PathBuf,
+}
+
+/// Finds the config and weights of `path`: a run directory (its best model), a checkpoint
+/// directory (`checkpoints/epoch-NNNN`), or a `.bpk` file inside a run directory.
+pub fn locate(path: &Path) -> Result<(PathBuf, PathBuf), EvalError> {
+    let missing = |reason: &str| EvalError::Checkpoint {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if !path.exists() {
+        return Err(missing(
+            "does not exist; give a run directory, a checkpoint directory or a .bpk file",
+        ));
+    }
+    let (weights, start) = if path.is_dir() && path.join("config.toml").is_file() {
+        (path.join("best").join("model.bpk"), path.to_path_buf())
+    } else if path.is_dir() {
+        (path.join("model.bpk"), path.to_path_buf())
+    } else {
+        (
+            path.to_path_buf(),
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        )
+    };
+    if !weights.is_file() {
+        return Err(missing(&format!(
+            "no model weights at {}",
+            weights.display()
+        )));
+    }
+    let config = start
+        .ancestors()
+        .take(3)
+        .map(|dir| dir.join("config.toml"))
+        .find(|c| c.is_file())
+        .ok_or_else(|| {
+            missing("no config.toml in it or the two directories above; is it a nonlin run?")
+        })?;
+    Ok((config, weights))
+}
+
+/// Loads the run at `path` onto `device`, with its data.
+pub fn load_run(path: &Path, device: &Device) -> Result<LoadedRun, EvalError> {
+    let (config_path, weights) = locate(path)?;
+    let config = ExperimentConfig::load(&config_path)?;
+    let splits = data::load(&config.data, config.seed)?;
+    let model = load_model(&config, &splits, device, &weights)?;
+    Ok(LoadedRun {
+        config,
+        splits,
+        model,
+        weights,
+    })
+}
+
+/// Precision, recall and F1 of one class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassMetrics {
+    /// The class index.
+    pub class: usize,
+    /// Of the samples predicted as this class, the share that are.
+    pub precision: f64,
+    /// Of the samples of this class, the share predicted as it.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Samples of this class.
+    pub support: u64,
+}
+
+/// The evaluation of a model on a data set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Data set spec and split.
+    pub dataset: String,
+    /// Model description.
+    pub model: String,
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// Samples evaluated.
+    pub samples: usize,
+    /// Per-class metrics.
+    pub classes: Vec<ClassMetrics>,
+    /// `confusion[true][predicted]` counts.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+/// The class `model` predicts for every sample of `data`.
+pub fn predictions(model: &Model, data: &Dataset, device: &Device) -> Vec<usize> {
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let mut predicted = Vec::with_capacity(data.len());
+    for chunk in indices.chunks(1024) {
+        let batch = data.batch(chunk, device);
+        let classes: Tensor<1, Int> = model.forward(batch.x).argmax(1).flatten(0, 1);
+        let values: Vec<i64> = classes
+            .into_data()
+            .convert::<i64>()
+            .try_into_vec()
+            .expect("int data");
+        predicted.extend(values.into_iter().map(|c| c as usize));
+    }
+    predicted
+}
+
+/// Evaluates `model` (no autodiff needed) on `data`.
+pub fn evaluate(
+    model: &Model,
+    data: &Dataset,
+    device: &Device,
+    description: (&str, &str),
+) -> Evaluation {
+    let (loss, accuracy) = nonlin_train::train::evaluate(model, data, 512, device);
+    let k = data.num_classes;
+    let mut confusion = vec![vec![0u64; k]; k];
+    for (&truth, predicted) in data.labels.iter().zip(predictions(model, data, device)) {
+        confusion[truth as usize][predicted.min(k - 1)] += 1;
+    }
+    let classes = (0..k)
+        .map(|c| {
+            let tp = confusion[c][c] as f64;
+            let predicted: u64 = confusion.iter().map(|row| row[c]).sum();
+            let support: u64 = confusion[c].iter().sum();
+            let ratio = |a: f64, b: u64| if b == 0 { 0.0 } else { a / b as f64 };
+            let (precision, recall) = (ratio(tp, predicted), ratio(tp, support));
+            let f1 = if precision + recall > 0.0 {
+                2.0 * precision * recall / (precision + recall)
+            } else {
+                0.0
+            };
+            ClassMetrics {
+                class: c,
+                precision,
+                recall,
+                f1,
+                support,
+            }
+        })
+        .collect();
+    Evaluation {
+        dataset: description.0.to_string(),
+        model: description.1.to_string(),
+        loss,
+        accuracy,
+        samples: data.len(),
+        classes,
+        confusion,
+    }
+}
+
+/// Evaluates the run at `path` on its test split.
+pub fn evaluate_run(path: &Path, backend: &Backend) -> Result<Evaluation, EvalError> {
+    let run = load_run(path, &backend.device)?;
+    let test = &run.splits.test;
+    let model_name = run
+        .config
+        .model
+        .describe(test.sample_len(), test.num_classes);
+    let dataset = format!("{} (test split)", run.config.data.dataset);
+    Ok(evaluate(
+        &run.model.valid(),
+        test,
+        &backend.device,
+        (&dataset, &model_name),
+    ))
+}
+
+impl Evaluation {
+    /// A Markdown report: the headline numbers, per-class metrics and the confusion matrix.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "# Evaluation\n\n- data: {}\n- model: {}\n- samples: {}\n- loss: {:.4}\n- accuracy: {:.4}\n\n",
+            self.dataset, self.model, self.samples, self.loss, self.accuracy
+        );
+        out.push_str(
+            "| class | precision | recall | F1 | support |\n| ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for c in &self.classes {
+            out.push_str(&format!(
+                "| {} | {:.4} | {:.4} | {:.4} | {} |\n",
+                c.class, c.precision, c.recall, c.f1, c.support
+            ));
+        }
+        out.push_str("\nConfusion matrix (rows: true class, columns: predicted):\n\n| |");
+        for c in 0..self.confusion.len() {
+            out.push_str(&format!(" {c} |"));
+        }
+        out.push_str("\n| ---: |");
+        out.push_str(&" ---: |".repeat(self.confusion.len()));
+        out.push('\n');
+        for (t, row) in self.confusion.iter().enumerate() {
+            out.push_str(&format!("| **{t}** |"));
+            for v in row {
+                out.push_str(&format!(" {v} |"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
