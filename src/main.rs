@@ -149,6 +149,19 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Figures as PNG and SVG: activations, a run, a sweep, gradient flow.
+    Plot {
+        #[command(subcommand)]
+        what: commands::plot::PlotCommand,
+        /// Image format.
+        #[arg(long, value_enum, global = true, default_value_t = commands::plot::ImageFormat::Both)]
+        image: commands::plot::ImageFormat,
+    },
+    /// One self-contained HTML report (figures inlined) for a run or a sweep directory.
+    Report {
+        /// The run or sweep directory; the report is written into it as report.html.
+        dir: PathBuf,
+    },
     /// Combine the results of sweep directories (e.g. the shards of one sweep) into one table.
     Merge {
         /// Sweep directories.
@@ -193,6 +206,8 @@ fn main() -> Result<()> {
         Command::Sweep { grid, base, out } => commands::sweep::run(&grid, &base, out, cli.backend),
         Command::Merge { dirs, out } => commands::sweep::merge(&dirs, out),
         Command::Eval { run, format, out } => commands::study::eval(&run, format, out, cli.backend),
+        Command::Plot { what, image } => commands::plot::run(&what, image, cli.backend),
+        Command::Report { dir } => commands::plot::report(&dir, cli.backend),
         Command::Diagnose {
             args,
             probe,

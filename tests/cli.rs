@@ -261,3 +261,100 @@ fn sweep_of_six_activations_by_three_seeds_shards_and_merges_to_the_same_table()
     assert!(text(&not_a_sweep.stderr).contains("not a sweep directory"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn studies_figures_and_reports_from_the_command_line() {
+    let dir = temp_dir("studies");
+    let trained = run(
+        &[
+            "train",
+            "--dataset",
+            "moons",
+            "--hidden",
+            "16",
+            "--epochs",
+            "10",
+            "--out",
+            "run",
+        ],
+        &dir,
+    );
+    assert!(trained.status.success(), "{}", text(&trained.stderr));
+    let eval = run(&["eval", "run", "--out", "eval.json"], &dir);
+    assert!(
+        text(&eval.stdout).contains("Confusion matrix"),
+        "{}",
+        text(&eval.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("eval.json"))
+            .unwrap()
+            .contains("\"confusion\"")
+    );
+    let diagnose = run(
+        &[
+            "diagnose",
+            "--model",
+            "deep-mlp",
+            "--depth",
+            "30",
+            "--activation",
+            "sigmoid",
+        ],
+        &dir,
+    );
+    let stdout = text(&diagnose.stdout);
+    assert!(
+        stdout.contains("| 30 | sigmoid |")
+            && stdout.contains("first/last layer weight-gradient norm"),
+        "{stdout}"
+    );
+    let collapse = run(&["collapse", "--datasets", "xor", "--epochs", "20"], &dir);
+    let stdout = text(&collapse.stdout);
+    assert!(
+        stdout.contains("| identity |") && stdout.contains("| xor(n=1000, noise=0.1) |"),
+        "{stdout}"
+    );
+    let separability = run(
+        &["separability", "--datasets", "circles", "--epochs", "20"],
+        &dir,
+    );
+    assert!(
+        text(&separability.stdout).contains("linear on hidden layer"),
+        "{}",
+        text(&separability.stderr)
+    );
+    let plots = run(
+        &[
+            "plot",
+            "--image",
+            "svg",
+            "activations",
+            "--over-activations",
+            "relu;elu",
+            "--out",
+            "plots",
+        ],
+        &dir,
+    );
+    assert!(
+        plots.status.success()
+            && dir.join("plots/activations.svg").exists()
+            && dir.join("plots/activation-elu.svg").exists()
+    );
+    let plots = run(&["plot", "run", "run"], &dir);
+    assert!(
+        plots.status.success() && dir.join("run/plots/decision-boundary.png").exists(),
+        "{}",
+        text(&plots.stderr)
+    );
+    let report = run(&["report", "run"], &dir);
+    assert!(
+        report.status.success() && dir.join("run/report.html").exists(),
+        "{}",
+        text(&report.stderr)
+    );
+    let missing = run(&["eval", "nowhere"], &dir);
+    assert!(!missing.status.success() && text(&missing.stderr).contains("does not exist"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

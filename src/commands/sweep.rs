@@ -16,17 +16,17 @@ pub struct SweepArgs {
     #[arg(long = "sweep")]
     pub sweep_file: Option<PathBuf>,
     /// Activations separated by `;` (default: relu;leaky_relu;elu;gelu;maxout(k=2);tanh;sigmoid).
-    #[arg(long = "over-activations")]
-    pub activations: Option<String>,
+    #[arg(long)]
+    pub over_activations: Option<String>,
     /// Seeds, e.g. 1,2,3.
     #[arg(long, value_delimiter = ',')]
     pub seeds: Option<Vec<u64>>,
     /// Data sets separated by `;` (default: the base experiment's).
-    #[arg(long = "over-datasets")]
-    pub datasets: Option<String>,
+    #[arg(long)]
+    pub over_datasets: Option<String>,
     /// Model kinds, e.g. mlp,maxout_mlp (default: the base experiment's).
-    #[arg(long = "over-models", value_delimiter = ',')]
-    pub models: Option<Vec<String>>,
+    #[arg(long, value_delimiter = ',')]
+    pub over_models: Option<Vec<String>>,
     /// Run only this shard, i/n (e.g. 2/4), for splitting a sweep over machines.
     #[arg(long)]
     pub shard: Option<String>,
@@ -40,7 +40,7 @@ impl SweepArgs {
         };
         // training flags (and --config) override the base experiment of the file or the default
         sweep.base = base.experiment_over(sweep.base.clone())?;
-        if let Some(list) = &self.activations {
+        if let Some(list) = &self.over_activations {
             let parsed: Result<Vec<ActivationConfig>, _> =
                 list.split(';').map(|s| s.trim().parse()).collect();
             sweep.activations = parsed.with_context(|| format!("--over-activations {list}"))?;
@@ -48,12 +48,12 @@ impl SweepArgs {
         if let Some(seeds) = &self.seeds {
             sweep.seeds = seeds.clone();
         }
-        if let Some(list) = &self.datasets {
+        if let Some(list) = &self.over_datasets {
             let parsed: Result<Vec<DatasetSpec>, _> =
                 list.split(';').map(|s| s.trim().parse()).collect();
             sweep.datasets = parsed.with_context(|| format!("--over-datasets {list}"))?;
         }
-        if let Some(models) = &self.models {
+        if let Some(models) = &self.over_models {
             sweep.models = models
                 .iter()
                 .map(|m| serde_json::from_value::<ModelKind>(serde_json::Value::String(m.clone())))

@@ -1,12 +1,16 @@
 //! # nonlin-eval
 //!
-//! Evaluation, gradient-flow diagnostics, and the seed's claims as measurements: linear collapse,
-//! separability, vanishing gradients, dead units, saturation, zero-centredness.
+//! Evaluation, gradient-flow diagnostics, and the seed's claims as measurements — linear collapse,
+//! separability, vanishing gradients, dead units, saturation, zero-centredness — with plots (PNG and
+//! SVG) and self-contained HTML reports.
 
 pub mod collapse;
 pub mod diagnose;
 pub mod error;
 pub mod evaluate;
+pub mod figures;
+pub mod plot;
+pub mod report;
 pub mod separability;
 
 pub use error::EvalError;
