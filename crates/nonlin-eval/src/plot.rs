@@ -139,12 +139,21 @@ fn bounds(series: &[Series], pad: f64) -> ((f64, f64), (f64, f64)) {
     ((x0, x1.max(x0 + 1e-9)), (y0 - dy, y1 + dy))
 }
 
+/// A tick label without a trailing `.0` for whole numbers.
+fn tick(v: &f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 fn line_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     (x_label, y_label): (&str, &str),
     series: &[Series],
-    font: u32,
+    (font, legend): (u32, SeriesLabelPosition),
 ) -> Result<(), String> {
     let ((x0, x1), (y0, y1)) = bounds(series, 0.05);
     let mut chart = ChartBuilder::on(area)
@@ -158,6 +167,7 @@ fn line_panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_label_formatter(&tick)
         .label_style(("sans-serif", font))
         .axis_desc_style(("sans-serif", font))
         .draw()
@@ -181,7 +191,7 @@ fn line_panel<DB: DrawingBackend>(
         .label_font(("sans-serif", font))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .draw()
         .map_err(|e| e.to_string())
 }
@@ -218,7 +228,13 @@ impl Figure for ActivationSheet {
                     points: df.clone(),
                 },
             ];
-            line_panel(area, name, ("x", ""), &series, 12)?;
+            line_panel(
+                area,
+                name,
+                ("x", ""),
+                &series,
+                (12, SeriesLabelPosition::UpperLeft),
+            )?;
         }
         Ok(())
     }
@@ -247,14 +263,14 @@ impl Figure for TrainingCurves {
             &format!("{}: loss", self.title),
             ("epoch", "cross-entropy"),
             &self.loss,
-            14,
+            (14, SeriesLabelPosition::UpperRight),
         )?;
         line_panel(
             &right,
             &format!("{}: accuracy", self.title),
             ("epoch", "accuracy"),
             &self.accuracy,
-            14,
+            (14, SeriesLabelPosition::LowerRight),
         )
     }
 }
