@@ -170,95 +170,97 @@ fn gradients(
     format: ImageFormat,
     backend: BackendKind,
 ) -> Result<()> {
-    let backend = Backend::select(backend)?;
-    let base = args.experiment()?;
-    let mut at_init = Vec::new();
-    let mut trained = Vec::new();
-    let mut over_epochs = Vec::new();
-    for spec in activations
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let mut config = base.clone();
-        config.model.activation = spec
-            .parse()
-            .with_context(|| format!("--over-activations {spec}"))?;
-        config.model.activations = None;
-        let splits = nonlin_train::data::load(&config.data, config.seed)?;
-        let device = backend.autodiff();
-        device.seed(config.seed);
-        let model = config.model.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
-        let layer_activations = config.model.layer_activations()?;
-        let probe_set = splits
-            .train
-            .subset(&(0..probe.min(splits.train.len())).collect::<Vec<_>>());
-        let mut history: Vec<(usize, Diagnostics)> = vec![(
-            0,
-            diagnose(&model, &layer_activations, &probe_set, &device, 1e-3)?,
-        )];
-        let mut failure = None;
-        nonlin_train::train::fit(
-            model,
-            &splits,
-            &config.training,
-            config.seed,
-            &backend,
-            |m, metrics| match diagnose(m, &layer_activations, &probe_set, &device, 1e-3) {
-                Ok(d) => history.push((metrics.epoch, d)),
-                Err(e) => failure = Some(e),
-            },
-        )?;
-        if let Some(e) = failure {
-            return Err(e.into());
+    nonlin_train::train::with_backend_rng(|| -> Result<()> {
+        let backend = Backend::select(backend)?;
+        let base = args.experiment()?;
+        let mut at_init = Vec::new();
+        let mut trained = Vec::new();
+        let mut over_epochs = Vec::new();
+        for spec in activations
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let mut config = base.clone();
+            config.model.activation = spec
+                .parse()
+                .with_context(|| format!("--over-activations {spec}"))?;
+            config.model.activations = None;
+            let splits = nonlin_train::data::load(&config.data, config.seed)?;
+            let device = backend.autodiff();
+            device.seed(config.seed);
+            let model = config.model.init(
+                &splits.train.sample_shape,
+                splits.train.num_classes,
+                &device,
+            )?;
+            let layer_activations = config.model.layer_activations()?;
+            let probe_set = splits
+                .train
+                .subset(&(0..probe.min(splits.train.len())).collect::<Vec<_>>());
+            let mut history: Vec<(usize, Diagnostics)> = vec![(
+                0,
+                diagnose(&model, &layer_activations, &probe_set, &device, 1e-3)?,
+            )];
+            let mut failure = None;
+            nonlin_train::train::fit(
+                model,
+                &splits,
+                &config.training,
+                config.seed,
+                &backend,
+                |m, metrics| match diagnose(m, &layer_activations, &probe_set, &device, 1e-3) {
+                    Ok(d) => history.push((metrics.epoch, d)),
+                    Err(e) => failure = Some(e),
+                },
+            )?;
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
+            let label = config.model.activation.spec();
+            at_init.push((label.clone(), history[0].1.clone()));
+            trained.push((label.clone(), history.last().unwrap().1.clone()));
+            over_epochs.push((label, history));
         }
-        let label = config.model.activation.spec();
-        at_init.push((label.clone(), history[0].1.clone()));
-        trained.push((label.clone(), history.last().unwrap().1.clone()));
-        over_epochs.push((label, history));
-    }
-    let widths = base.model.hidden_widths();
-    let name = format!(
-        "{} hidden layers, {} on {}",
-        widths.len(),
-        base.model.init,
-        base.data.dataset
-    );
-    write(
-        &gradient_profile(
-            &format!("‖∂L/∂W‖ per layer at initialisation ({name}; zeros at the bottom)"),
-            &at_init,
-        ),
-        out,
-        "gradient-norms-init",
-        format,
-    )?;
-    write(
-        &gradient_profile(
-            &format!(
-                "‖∂L/∂W‖ per layer after {} epochs ({name})",
-                base.training.epochs
+        let widths = base.model.hidden_widths();
+        let name = format!(
+            "{} hidden layers, {} on {}",
+            widths.len(),
+            base.model.init,
+            base.data.dataset
+        );
+        write(
+            &gradient_profile(
+                &format!("‖∂L/∂W‖ per layer at initialisation ({name}; zeros at the bottom)"),
+                &at_init,
             ),
-            &trained,
-        ),
-        out,
-        "gradient-norms-trained",
-        format,
-    )?;
-    write(
-        &epoch_fractions(
-            "dead units and saturated pre-activations (mean over layers)",
-            &over_epochs,
-        ),
-        out,
-        "unit-fractions",
-        format,
-    )?;
-    Ok(())
+            out,
+            "gradient-norms-init",
+            format,
+        )?;
+        write(
+            &gradient_profile(
+                &format!(
+                    "‖∂L/∂W‖ per layer after {} epochs ({name})",
+                    base.training.epochs
+                ),
+                &trained,
+            ),
+            out,
+            "gradient-norms-trained",
+            format,
+        )?;
+        write(
+            &epoch_fractions(
+                "dead units and saturated pre-activations (mean over layers)",
+                &over_epochs,
+            ),
+            out,
+            "unit-fractions",
+            format,
+        )?;
+        Ok(())
+    })
 }
 
 pub fn report(dir: &Path, backend: BackendKind) -> Result<()> {

@@ -96,65 +96,68 @@ pub fn affine_collapse(
     seed: u64,
     backend: &Backend,
 ) -> Result<AffineCollapse, EvalError> {
-    if depth == 0 || width == 0 || inputs == 0 || outputs == 0 || samples == 0 {
-        return Err(EvalError::Invalid(
-            "depth, width, inputs, outputs and samples must be positive".into(),
-        ));
-    }
-    let device = &backend.device;
-    device.seed(seed);
-    let config = ModelConfig {
-        hidden: vec![width; depth],
-        activation: ActivationConfig::Identity,
-        ..Default::default()
-    };
-    let Model::Mlp(identity) = config.init(&[inputs], outputs, device)? else {
-        unreachable!("an MLP config")
-    };
-    let layers: Vec<&Linear> = identity.layers.iter().chain([&identity.head]).collect();
-    let (w, b) = compose(&layers);
-    let x = Tensor::<2>::random([samples, inputs], Distribution::Normal(0.0, 1.0), device);
-    let xs: Vec<f32> = x.clone().into_data().try_into_vec().expect("inputs");
-    let affine: Vec<f64> = (0..samples)
-        .flat_map(|s| {
-            let row = &xs[s * inputs..(s + 1) * inputs];
-            (0..outputs)
-                .map(|c| {
-                    row.iter()
-                        .zip(&w)
-                        .map(|(&v, r)| f64::from(v) * r[c])
-                        .sum::<f64>()
-                        + b[c]
-                })
-                .collect::<Vec<_>>()
+    nonlin_train::train::with_backend_rng(|| -> Result<AffineCollapse, EvalError> {
+        if depth == 0 || width == 0 || inputs == 0 || outputs == 0 || samples == 0 {
+            return Err(EvalError::Invalid(
+                "depth, width, inputs, outputs and samples must be positive".into(),
+            ));
+        }
+        let device = &backend.device;
+        device.seed(seed);
+        let config = ModelConfig {
+            hidden: vec![width; depth],
+            activation: ActivationConfig::Identity,
+            ..Default::default()
+        };
+        let Model::Mlp(identity) = config.init(&[inputs], outputs, device)? else {
+            unreachable!("an MLP config")
+        };
+        let layers: Vec<&Linear> = identity.layers.iter().chain([&identity.head]).collect();
+        let (w, b) = compose(&layers);
+        let x = Tensor::<2>::random([samples, inputs], Distribution::Normal(0.0, 1.0), device);
+        let xs: Vec<f32> = x.clone().into_data().try_into_vec().expect("inputs");
+        let affine: Vec<f64> = (0..samples)
+            .flat_map(|s| {
+                let row = &xs[s * inputs..(s + 1) * inputs];
+                (0..outputs)
+                    .map(|c| {
+                        row.iter()
+                            .zip(&w)
+                            .map(|(&v, r)| f64::from(v) * r[c])
+                            .sum::<f64>()
+                            + b[c]
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let max_error = |y: Tensor<2>| -> (f64, f64) {
+            let y: Vec<f32> = y.into_data().try_into_vec().expect("outputs");
+            let error = y
+                .iter()
+                .zip(&affine)
+                .map(|(&a, e)| (f64::from(a) - e).abs())
+                .fold(0.0, f64::max);
+            let scale = y.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max);
+            (error, scale)
+        };
+        let (identity_error, scale) = max_error(identity.forward(x.clone()));
+        let mut relu = identity.clone();
+        relu.activations =
+            vec![Activation::Relu(nonlin_activations::activations::relu::Relu); depth];
+        let (relu_error, _) = max_error(relu.forward(x));
+        let relative = |e: f64| if scale > 0.0 { e / scale } else { e };
+        Ok(AffineCollapse {
+            depth,
+            width,
+            inputs,
+            outputs,
+            samples,
+            output_scale: scale,
+            identity_max_error: identity_error,
+            identity_relative_error: relative(identity_error),
+            relu_max_error: relu_error,
+            relu_relative_error: relative(relu_error),
         })
-        .collect();
-    let max_error = |y: Tensor<2>| -> (f64, f64) {
-        let y: Vec<f32> = y.into_data().try_into_vec().expect("outputs");
-        let error = y
-            .iter()
-            .zip(&affine)
-            .map(|(&a, e)| (f64::from(a) - e).abs())
-            .fold(0.0, f64::max);
-        let scale = y.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max);
-        (error, scale)
-    };
-    let (identity_error, scale) = max_error(identity.forward(x.clone()));
-    let mut relu = identity.clone();
-    relu.activations = vec![Activation::Relu(nonlin_activations::activations::relu::Relu); depth];
-    let (relu_error, _) = max_error(relu.forward(x));
-    let relative = |e: f64| if scale > 0.0 { e / scale } else { e };
-    Ok(AffineCollapse {
-        depth,
-        width,
-        inputs,
-        outputs,
-        samples,
-        output_scale: scale,
-        identity_max_error: identity_error,
-        identity_relative_error: relative(identity_error),
-        relu_max_error: relu_error,
-        relu_relative_error: relative(relu_error),
     })
 }
 
@@ -180,41 +183,44 @@ pub fn trained_collapse(
     width: usize,
     backend: &Backend,
 ) -> Result<TrainedCollapse, EvalError> {
-    let splits = nonlin_train::data::load(&base.data, base.seed)?;
-    let accuracy = |hidden: Vec<usize>, activation: ActivationConfig| -> Result<f64, EvalError> {
-        let config = ModelConfig {
-            hidden,
-            activation,
-            ..base.model.clone()
-        };
-        let device = backend.autodiff();
-        device.seed(base.seed);
-        let model = config.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
-        let (model, _) = fit(
-            model,
-            &splits,
-            &base.training,
-            base.seed,
-            backend,
-            |_, _| {},
-        )?;
-        Ok(nonlin_train::train::evaluate(
-            &burn::module::Module::valid(&model),
-            &splits.test,
-            512,
-            &backend.device,
-        )
-        .1)
-    };
-    Ok(TrainedCollapse {
-        dataset: base.data.dataset.to_string(),
-        depth,
-        logistic_regression: accuracy(vec![], ActivationConfig::Identity)?,
-        deep_linear: accuracy(vec![width; depth], ActivationConfig::Identity)?,
-        deep_relu: accuracy(vec![width; depth], ActivationConfig::Relu)?,
+    nonlin_train::train::with_backend_rng(|| -> Result<TrainedCollapse, EvalError> {
+        let splits = nonlin_train::data::load(&base.data, base.seed)?;
+        let accuracy =
+            |hidden: Vec<usize>, activation: ActivationConfig| -> Result<f64, EvalError> {
+                let config = ModelConfig {
+                    hidden,
+                    activation,
+                    ..base.model.clone()
+                };
+                let device = backend.autodiff();
+                device.seed(base.seed);
+                let model = config.init(
+                    &splits.train.sample_shape,
+                    splits.train.num_classes,
+                    &device,
+                )?;
+                let (model, _) = fit(
+                    model,
+                    &splits,
+                    &base.training,
+                    base.seed,
+                    backend,
+                    |_, _| {},
+                )?;
+                Ok(nonlin_train::train::evaluate(
+                    &burn::module::Module::valid(&model),
+                    &splits.test,
+                    512,
+                    &backend.device,
+                )
+                .1)
+            };
+        Ok(TrainedCollapse {
+            dataset: base.data.dataset.to_string(),
+            depth,
+            logistic_regression: accuracy(vec![], ActivationConfig::Identity)?,
+            deep_linear: accuracy(vec![width; depth], ActivationConfig::Identity)?,
+            deep_relu: accuracy(vec![width; depth], ActivationConfig::Relu)?,
+        })
     })
 }

@@ -181,9 +181,35 @@ impl RunFiles {
 }
 
 /// Burn's random generator may be process-wide (`Device::seed`), so two trainings in one process
-/// would draw from one stream. Runs take this lock and so happen one at a time per process, which
-/// keeps the same seed bit-identical; separate processes are independent.
+/// would draw from one stream. Everything that seeds the backend and then draws from it (model
+/// initialisation, dropout, RReLU) runs inside [`with_backend_rng`], one at a time per process,
+/// which keeps the same seed bit-identical; separate processes are independent.
 static BACKEND_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static HOLDS_BACKEND_RNG: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with exclusive use of the backend's random generator. Re-entrant on one thread, so
+/// a study that seeds, builds a model and calls [`fit`] can hold it across all three.
+pub fn with_backend_rng<T>(f: impl FnOnce() -> T) -> T {
+    if HOLDS_BACKEND_RNG.with(std::cell::Cell::get) {
+        return f();
+    }
+    // a holder that panicked leaves nothing behind that matters here
+    let _guard = BACKEND_RNG
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            HOLDS_BACKEND_RNG.with(|h| h.set(false));
+        }
+    }
+    HOLDS_BACKEND_RNG.with(|h| h.set(true));
+    let _release = Release;
+    f()
+}
 
 /// Trains `config` on `backend`, writing into `options.out_dir`.
 pub fn train(
@@ -192,10 +218,14 @@ pub fn train(
     options: &RunOptions,
 ) -> Result<RunSummary, TrainError> {
     config.validate()?;
-    // a run that panicked while holding the lock leaves no state behind that matters here
-    let _exclusive = BACKEND_RNG
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    with_backend_rng(|| train_exclusive(config, backend, options))
+}
+
+fn train_exclusive(
+    config: &ExperimentConfig,
+    backend: &Backend,
+    options: &RunOptions,
+) -> Result<RunSummary, TrainError> {
     let files = RunFiles::new(&options.out_dir);
     check_run_dir(config, &files, options)?;
     let splits = data::load(&config.data, config.seed)?;
@@ -355,6 +385,18 @@ fn run_epoch(
 /// epochs, writing nothing: for studies that train many small models (linear collapse,
 /// separability, diagnostics over training). `on_epoch` sees the model after every epoch.
 pub fn fit(
+    model: Model,
+    splits: &Splits,
+    training: &TrainingConfig,
+    seed: u64,
+    backend: &Backend,
+    on_epoch: impl FnMut(&Model, &EpochMetrics),
+) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
+    training.validate()?;
+    with_backend_rng(|| fit_exclusive(model, splits, training, seed, backend, on_epoch))
+}
+
+fn fit_exclusive(
     mut model: Model,
     splits: &Splits,
     training: &TrainingConfig,
@@ -362,10 +404,6 @@ pub fn fit(
     backend: &Backend,
     mut on_epoch: impl FnMut(&Model, &EpochMetrics),
 ) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
-    training.validate()?;
-    let _exclusive = BACKEND_RNG
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut optimizer = training.optimizer();
     let mut history = Vec::with_capacity(training.epochs);
     for epoch in 0..training.epochs {
