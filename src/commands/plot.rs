@@ -5,13 +5,13 @@ use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use nonlin_activations::{ActivationConfig, CATALOG};
 use nonlin_backend::{Backend, BackendKind};
-use nonlin_eval::diagnose::{Diagnostics, diagnose};
 use nonlin_eval::evaluate::load_run;
 use nonlin_eval::figures::{
     activation_sheet, decision_boundary, epoch_fractions, gradient_profile, sweep_charts,
     training_curves,
 };
 use nonlin_eval::plot::{Figure, save};
+use nonlin_eval::study::track;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
@@ -170,97 +170,67 @@ fn gradients(
     format: ImageFormat,
     backend: BackendKind,
 ) -> Result<()> {
-    nonlin_train::train::with_backend_rng(|| -> Result<()> {
-        let backend = Backend::select(backend)?;
-        let base = args.experiment()?;
-        let mut at_init = Vec::new();
-        let mut trained = Vec::new();
-        let mut over_epochs = Vec::new();
-        for spec in activations
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let mut config = base.clone();
-            config.model.activation = spec
-                .parse()
-                .with_context(|| format!("--over-activations {spec}"))?;
-            config.model.activations = None;
-            let splits = nonlin_train::data::load(&config.data, config.seed)?;
-            let device = backend.autodiff();
-            device.seed(config.seed);
-            let model = config.model.init(
-                &splits.train.sample_shape,
-                splits.train.num_classes,
-                &device,
-            )?;
-            let layer_activations = config.model.layer_activations()?;
-            let probe_set = splits
-                .train
-                .subset(&(0..probe.min(splits.train.len())).collect::<Vec<_>>());
-            let mut history: Vec<(usize, Diagnostics)> = vec![(
-                0,
-                diagnose(&model, &layer_activations, &probe_set, &device, 1e-3)?,
-            )];
-            let mut failure = None;
-            nonlin_train::train::fit(
-                model,
-                &splits,
-                &config.training,
-                config.seed,
-                &backend,
-                |m, metrics| match diagnose(m, &layer_activations, &probe_set, &device, 1e-3) {
-                    Ok(d) => history.push((metrics.epoch, d)),
-                    Err(e) => failure = Some(e),
-                },
-            )?;
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
-            let label = config.model.activation.spec();
-            at_init.push((label.clone(), history[0].1.clone()));
-            trained.push((label.clone(), history.last().unwrap().1.clone()));
-            over_epochs.push((label, history));
-        }
-        let widths = base.model.hidden_widths();
-        let name = format!(
-            "{} hidden layers, {} on {}",
-            widths.len(),
-            base.model.init,
-            base.data.dataset
-        );
-        write(
-            &gradient_profile(
-                &format!("‖∂L/∂W‖ per layer at initialisation ({name}; zeros at the bottom)"),
-                &at_init,
+    let backend = Backend::select(backend)?;
+    let base = args.experiment()?;
+    let mut at_init = Vec::new();
+    let mut trained = Vec::new();
+    let mut over_epochs = Vec::new();
+    for spec in activations
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let mut config = base.clone();
+        config.model.activation = spec
+            .parse()
+            .with_context(|| format!("--over-activations {spec}"))?;
+        config.model.activations = None;
+        let history = track(&config, &backend, probe, 1e-3)?.epochs;
+        let label = config.model.activation.spec();
+        at_init.push((label.clone(), history[0].1.clone()));
+        trained.push((
+            label.clone(),
+            history
+                .last()
+                .expect("at least the initial diagnostics")
+                .1
+                .clone(),
+        ));
+        over_epochs.push((label, history));
+    }
+    let widths = base.model.hidden_widths();
+    let name = format!("{} layers, {} init", widths.len(), base.model.init);
+    write(
+        &gradient_profile(
+            &format!("‖∂L/∂W‖ per layer at initialisation ({name}; zeros at the bottom)"),
+            &at_init,
+        ),
+        out,
+        "gradient-norms-init",
+        format,
+    )?;
+    write(
+        &gradient_profile(
+            &format!(
+                "‖∂L/∂W‖ per layer after {} epochs ({name})",
+                base.training.epochs
             ),
-            out,
-            "gradient-norms-init",
-            format,
-        )?;
-        write(
-            &gradient_profile(
-                &format!(
-                    "‖∂L/∂W‖ per layer after {} epochs ({name})",
-                    base.training.epochs
-                ),
-                &trained,
-            ),
-            out,
-            "gradient-norms-trained",
-            format,
-        )?;
-        write(
-            &epoch_fractions(
-                "dead units and saturated pre-activations (mean over layers)",
-                &over_epochs,
-            ),
-            out,
-            "unit-fractions",
-            format,
-        )?;
-        Ok(())
-    })
+            &trained,
+        ),
+        out,
+        "gradient-norms-trained",
+        format,
+    )?;
+    write(
+        &epoch_fractions(
+            "dead units and saturated pre-activations (mean over layers)",
+            &over_epochs,
+        ),
+        out,
+        "unit-fractions",
+        format,
+    )?;
+    Ok(())
 }
 
 pub fn report(dir: &Path, backend: BackendKind) -> Result<()> {

@@ -5,9 +5,10 @@ use crate::Format;
 use anyhow::{Context, Result};
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::collapse::{affine_collapse, trained_collapse};
-use nonlin_eval::diagnose::{Diagnostics, diagnose};
+use nonlin_eval::diagnose::Diagnostics;
 use nonlin_eval::evaluate::evaluate_run;
 use nonlin_eval::separability::separability;
+use nonlin_eval::study::{diagnose_at_init, track};
 use nonlin_train::DatasetSpec;
 use nonlin_train::fs::write_atomic;
 use serde::Serialize;
@@ -61,85 +62,57 @@ pub fn diagnose_cmd(
     (format, out): (Format, Option<PathBuf>),
     backend: BackendKind,
 ) -> Result<()> {
-    nonlin_train::train::with_backend_rng(|| -> Result<()> {
-        let mut config = args.experiment()?;
-        config.training.epochs = epochs.max(1);
-        let backend = Backend::select(backend)?;
-        let splits = nonlin_train::data::load(&config.data, config.seed)?;
-        let device = backend.autodiff();
-        device.seed(config.seed);
-        let model = config.model.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
-        let activations = config.model.layer_activations()?;
-        let probe_set = splits
-            .train
-            .subset(&(0..probe.min(splits.train.len())).collect::<Vec<_>>());
-        let mut report = DiagnoseReport {
-            model: config
-                .model
-                .describe(splits.train.sample_len(), splits.train.num_classes),
-            dataset: config.data.dataset.to_string(),
-            epochs: vec![(
-                0,
-                diagnose(&model, &activations, &probe_set, &device, epsilon)?,
-            )],
-        };
-        if epochs > 0 {
-            let mut failure = None;
-            nonlin_train::train::fit(
-                model,
-                &splits,
-                &config.training,
-                config.seed,
-                &backend,
-                |m, metrics| match diagnose(m, &activations, &probe_set, &device, epsilon) {
-                    Ok(d) => report.epochs.push((metrics.epoch, d)),
-                    Err(e) => failure = Some(e),
-                },
-            )?;
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
+    let mut config = args.experiment()?;
+    let backend = Backend::select(backend)?;
+    let inputs = nonlin_train::data::load(&config.data, config.seed)?.train;
+    let epochs = if epochs == 0 {
+        vec![(0, diagnose_at_init(&config, &backend, probe, epsilon)?)]
+    } else {
+        config.training.epochs = epochs;
+        track(&config, &backend, probe, epsilon)?.epochs
+    };
+    let report = DiagnoseReport {
+        model: config
+            .model
+            .describe(inputs.sample_len(), inputs.num_classes),
+        dataset: config.data.dataset.to_string(),
+        epochs,
+    };
+    let mut markdown = format!(
+        "# Diagnostics: {} on {}\n\n## At initialisation\n\n",
+        report.model, report.dataset
+    );
+    markdown.push_str(&report.epochs[0].1.markdown());
+    if report.epochs.len() > 1 {
+        markdown.push_str(&format!("\n## After epoch {}\n\n", report.epochs.len() - 1));
+        markdown.push_str(&report.epochs.last().unwrap().1.markdown());
+        markdown.push_str("\n## Over training\n\n| epoch | loss | first/last ‖∂L/∂W‖ | mean dead | mean saturated |\n| ---: | ---: | ---: | ---: | ---: |\n");
+        for (epoch, d) in &report.epochs {
+            let n = d.layers.len() as f64;
+            let dead = d.layers.iter().map(|l| l.dead_fraction).sum::<f64>() / n;
+            let saturated: Vec<f64> = d
+                .layers
+                .iter()
+                .filter_map(|l| l.saturated_fraction)
+                .collect();
+            let saturated = if saturated.is_empty() {
+                "—".into()
+            } else {
+                format!(
+                    "{:.3}",
+                    saturated.iter().sum::<f64>() / saturated.len() as f64
+                )
+            };
+            let ratio = d
+                .first_to_last_gradient_ratio()
+                .map_or("—".into(), |r| format!("{r:.3e}"));
+            markdown.push_str(&format!(
+                "| {epoch} | {:.4} | {ratio} | {dead:.3} | {saturated} |\n",
+                d.loss
+            ));
         }
-        let mut markdown = format!(
-            "# Diagnostics: {} on {}\n\n## At initialisation\n\n",
-            report.model, report.dataset
-        );
-        markdown.push_str(&report.epochs[0].1.markdown());
-        if report.epochs.len() > 1 {
-            markdown.push_str(&format!("\n## After epoch {}\n\n", report.epochs.len() - 1));
-            markdown.push_str(&report.epochs.last().unwrap().1.markdown());
-            markdown.push_str("\n## Over training\n\n| epoch | loss | first/last ‖∂L/∂W‖ | mean dead | mean saturated |\n| ---: | ---: | ---: | ---: | ---: |\n");
-            for (epoch, d) in &report.epochs {
-                let n = d.layers.len() as f64;
-                let dead = d.layers.iter().map(|l| l.dead_fraction).sum::<f64>() / n;
-                let saturated: Vec<f64> = d
-                    .layers
-                    .iter()
-                    .filter_map(|l| l.saturated_fraction)
-                    .collect();
-                let saturated = if saturated.is_empty() {
-                    "—".into()
-                } else {
-                    format!(
-                        "{:.3}",
-                        saturated.iter().sum::<f64>() / saturated.len() as f64
-                    )
-                };
-                let ratio = d
-                    .first_to_last_gradient_ratio()
-                    .map_or("—".into(), |r| format!("{r:.3e}"));
-                markdown.push_str(&format!(
-                    "| {epoch} | {:.4} | {ratio} | {dead:.3} | {saturated} |\n",
-                    d.loss
-                ));
-            }
-        }
-        emit(&report, markdown, format, out.as_deref())
-    })
+    }
+    emit(&report, markdown, format, out.as_deref())
 }
 
 #[derive(Serialize)]

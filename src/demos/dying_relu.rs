@@ -3,8 +3,9 @@
 //! a lower learning rate each prevent it. Dead units are counted on 256 training samples after
 //! every epoch (MLP 64-64-64-10 on the digits).
 
-use super::{Outcome, train_tracked};
+use super::Outcome;
 use nonlin_backend::Backend;
+use nonlin_eval::study::track;
 use nonlin_train::ExperimentConfig;
 
 struct Scenario {
@@ -58,7 +59,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
         config.model.bias_init = s.bias;
         config.training.epochs = 10;
         config.training.learning_rate = s.learning_rate;
-        let tracked = train_tracked(&config, backend, 256)?;
+        let tracked = track(&config, backend, 256, 1e-3)?;
         let dead = tracked.dead();
         let (first, last) = (dead[0], *dead.last().unwrap());
         report.push_str(&format!(

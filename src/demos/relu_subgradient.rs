@@ -9,6 +9,7 @@ use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 use nonlin_activations::activations::relu::Relu;
 use nonlin_backend::Backend;
+use nonlin_eval::study::train_on;
 use nonlin_train::ExperimentConfig;
 
 pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
@@ -28,32 +29,17 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
         config.model.hidden = vec![128, 128];
         config.training.epochs = 10;
         let splits = nonlin_train::data::load(&config.data, config.seed)?;
-        device.seed(config.seed);
-        let model = config.model.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
         let indices: Vec<usize> = (0..splits.train.len()).collect();
         let (mut zeros, mut total) = (0usize, 0usize);
-        nonlin_train::train::fit(
-            model,
-            &splits,
-            &config.training,
-            config.seed,
-            backend,
-            |m, _| {
-                let valid = m.valid();
-                let batch = splits.train.batch(&indices, &backend.device);
-                let (_, traces) = valid.dense().forward_traced(batch.x, |_, z| z);
-                for t in traces {
-                    let values: Vec<f32> =
-                        t.pre_activation.into_data().try_into_vec().expect("floats");
-                    zeros += values.iter().filter(|&&v| v == 0.0).count();
-                    total += values.len();
-                }
-            },
-        )?;
+        train_on(&config.model, &splits, &config, backend, |m, _| {
+            let batch = splits.train.batch(&indices, &backend.device);
+            let (_, traces) = m.valid().dense().forward_traced(batch.x, |_, z| z);
+            for t in traces {
+                let values: Vec<f32> = t.pre_activation.into_data().try_into_vec().expect("floats");
+                zeros += values.iter().filter(|&&v| v == 0.0).count();
+                total += values.len();
+            }
+        })?;
         let fraction = zeros as f64 / total as f64;
 
         // where it matters: an all-zero input (padding) with a zero bias puts every unit on the kink

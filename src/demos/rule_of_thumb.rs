@@ -3,10 +3,9 @@
 //! 30 epochs) and on 3-arm spirals (MLP 2-64-64-3, 100 epochs), ranked by mean test accuracy.
 
 use super::Outcome;
-use burn::module::Module;
 use nonlin_backend::Backend;
+use nonlin_eval::study::train_on;
 use nonlin_train::ExperimentConfig;
-use nonlin_train::train::{evaluate, fit};
 
 const ACTIVATIONS: [&str; 7] = [
     "relu",
@@ -19,25 +18,11 @@ const ACTIVATIONS: [&str; 7] = [
 ];
 
 fn accuracy(config: &ExperimentConfig, backend: &Backend) -> anyhow::Result<f64> {
-    nonlin_train::train::with_backend_rng(|| -> anyhow::Result<f64> {
-        let splits = nonlin_train::data::load(&config.data, config.seed)?;
-        let device = backend.autodiff();
-        device.seed(config.seed);
-        let model = config.model.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
-        let (model, _) = fit(
-            model,
-            &splits,
-            &config.training,
-            config.seed,
-            backend,
-            |_, _| {},
-        )?;
-        Ok(evaluate(&model.valid(), &splits.test, 512, &backend.device).1)
-    })
+    let splits = nonlin_train::data::load(&config.data, config.seed)?;
+    Ok(
+        train_on(&config.model, &splits, config, backend, |_, _| {})?
+            .test_accuracy(&splits, backend),
+    )
 }
 
 pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {

@@ -4,12 +4,9 @@
 //! classes best (Fisher's discriminant) and the direction of largest remaining variance.
 
 use super::Outcome;
-use burn::module::Module;
 use nonlin_backend::Backend;
 use nonlin_eval::plot::{Scatter, save};
-use nonlin_eval::separability::{hidden_features, linear_probe};
-use nonlin_train::data::{Scaler, Scaling, Splits};
-use nonlin_train::train::fit;
+use nonlin_eval::separability::separability_with_features;
 use nonlin_train::{Dataset, ExperimentConfig};
 use std::path::Path;
 
@@ -105,7 +102,7 @@ fn discriminant_plane(data: &Dataset) -> Vec<(f64, f64, usize)> {
 }
 
 pub fn run(backend: &Backend, plots: &Path) -> anyhow::Result<Outcome> {
-    nonlin_train::train::with_backend_rng(|| -> anyhow::Result<Outcome> {
+    {
         let mut report = String::from(
             "linear probe test accuracy: raw inputs -> hidden layer (one layer of 16 tanh units)\n",
         );
@@ -122,36 +119,8 @@ pub fn run(backend: &Backend, plots: &Path) -> anyhow::Result<Outcome> {
             config.training.epochs = 100;
             config.training.learning_rate = 0.02;
             config.training.batch_size = 32;
-            let splits = nonlin_train::data::load(&config.data, config.seed)?;
-            let device = backend.autodiff();
-            device.seed(config.seed);
-            let model = config.model.init(
-                &splits.train.sample_shape,
-                splits.train.num_classes,
-                &device,
-            )?;
-            let (model, _) = fit(
-                model,
-                &splits,
-                &config.training,
-                config.seed,
-                backend,
-                |_, _| {},
-            )?;
-            let network = model.valid();
-            let hidden = |d: &Dataset| hidden_features(&network, d, &backend.device);
-            let hidden_splits = Splits::scaled(
-                hidden(&splits.train),
-                hidden(&splits.valid),
-                hidden(&splits.test),
-                Scaling::Standardize,
-            );
-            let raw_splits = Splits {
-                scaler: Scaler::fit(Scaling::None, &splits.train),
-                ..splits.clone()
-            };
-            let raw = linear_probe(&raw_splits, &config, backend)?;
-            let on_hidden = linear_probe(&hidden_splits, &config, backend)?;
+            let (result, hidden_splits) = separability_with_features(&config, backend)?;
+            let (raw, on_hidden) = (result.linear_on_inputs, result.linear_on_hidden);
             let figure = Scatter {
                 title: format!("{name}: hidden space, test points (x: Fisher direction)"),
                 axes: (
@@ -178,5 +147,5 @@ pub fn run(backend: &Backend, plots: &Path) -> anyhow::Result<Outcome> {
             holds,
             verdict,
         })
-    })
+    }
 }

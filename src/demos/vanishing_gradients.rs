@@ -2,8 +2,9 @@
 //! of a 20-layer MLP (32 units, digits) at initialisation and after 10 epochs, and which networks
 //! learn at all (10 classes: chance is 0.1). ReLU and GELU use Kaiming initialisation, sigmoid and tanh PyTorch's default.
 
-use super::{Outcome, train_tracked};
+use super::Outcome;
 use nonlin_backend::Backend;
+use nonlin_eval::study::track;
 use nonlin_train::ExperimentConfig;
 use nonlin_train::model::{Init, ModelKind};
 
@@ -25,7 +26,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
         config.model.activation = activation.parse()?;
         config.model.init = init;
         config.training.epochs = 10;
-        let tracked = train_tracked(&config, backend, 256)?;
+        let tracked = track(&config, backend, 256, 1e-3)?;
         let init_d = &tracked.epochs[0].1;
         let norm = |i: usize| init_d.layers[i].weight_grad_norm;
         let ratio = |d: &nonlin_eval::diagnose::Diagnostics| {

@@ -3,8 +3,9 @@
 //! tanh's signed outputs do not. Measured on an MLP 64-64-64-64-10 on the digits: mean outputs, the
 //! share of one-sign weight gradients, and the epochs to 90% validation accuracy.
 
-use super::{Outcome, train_tracked};
+use super::Outcome;
 use nonlin_backend::Backend;
+use nonlin_eval::study::track;
 use nonlin_train::ExperimentConfig;
 
 pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
@@ -19,7 +20,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
         config.training.epochs = 30;
         config.training.learning_rate = 3e-3;
         config.training.batch_size = 32;
-        let tracked = train_tracked(&config, backend, 256)?;
+        let tracked = track(&config, backend, 256, 1e-3)?;
         let init = &tracked.epochs[0].1;
         let means: Vec<String> = init
             .layers

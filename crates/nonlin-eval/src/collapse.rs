@@ -7,11 +7,11 @@
 //! data set: the deep linear one does no better than logistic regression.
 
 use crate::error::EvalError;
+use crate::study::train_on;
 use burn::nn::Linear;
 use burn::tensor::{Distribution, Tensor};
 use nonlin_activations::{Activation, ActivationConfig};
 use nonlin_backend::Backend;
-use nonlin_train::train::fit;
 use nonlin_train::{ExperimentConfig, Model, ModelConfig};
 use serde::{Deserialize, Serialize};
 
@@ -183,44 +183,20 @@ pub fn trained_collapse(
     width: usize,
     backend: &Backend,
 ) -> Result<TrainedCollapse, EvalError> {
-    nonlin_train::train::with_backend_rng(|| -> Result<TrainedCollapse, EvalError> {
-        let splits = nonlin_train::data::load(&base.data, base.seed)?;
-        let accuracy =
-            |hidden: Vec<usize>, activation: ActivationConfig| -> Result<f64, EvalError> {
-                let config = ModelConfig {
-                    hidden,
-                    activation,
-                    ..base.model.clone()
-                };
-                let device = backend.autodiff();
-                device.seed(base.seed);
-                let model = config.init(
-                    &splits.train.sample_shape,
-                    splits.train.num_classes,
-                    &device,
-                )?;
-                let (model, _) = fit(
-                    model,
-                    &splits,
-                    &base.training,
-                    base.seed,
-                    backend,
-                    |_, _| {},
-                )?;
-                Ok(nonlin_train::train::evaluate(
-                    &burn::module::Module::valid(&model),
-                    &splits.test,
-                    512,
-                    &backend.device,
-                )
-                .1)
-            };
-        Ok(TrainedCollapse {
-            dataset: base.data.dataset.to_string(),
-            depth,
-            logistic_regression: accuracy(vec![], ActivationConfig::Identity)?,
-            deep_linear: accuracy(vec![width; depth], ActivationConfig::Identity)?,
-            deep_relu: accuracy(vec![width; depth], ActivationConfig::Relu)?,
-        })
+    let splits = nonlin_train::data::load(&base.data, base.seed)?;
+    let accuracy = |hidden: Vec<usize>, activation: ActivationConfig| -> Result<f64, EvalError> {
+        let model = ModelConfig {
+            hidden,
+            activation,
+            ..base.model.clone()
+        };
+        Ok(train_on(&model, &splits, base, backend, |_, _| {})?.test_accuracy(&splits, backend))
+    };
+    Ok(TrainedCollapse {
+        dataset: base.data.dataset.to_string(),
+        depth,
+        logistic_regression: accuracy(vec![], ActivationConfig::Identity)?,
+        deep_linear: accuracy(vec![width; depth], ActivationConfig::Identity)?,
+        deep_relu: accuracy(vec![width; depth], ActivationConfig::Relu)?,
     })
 }

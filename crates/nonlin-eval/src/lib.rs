@@ -12,5 +12,6 @@ pub mod figures;
 pub mod plot;
 pub mod report;
 pub mod separability;
+pub mod study;
 
 pub use error::EvalError;

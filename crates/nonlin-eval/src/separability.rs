@@ -2,12 +2,12 @@
 //! nonlinear network. The network's hidden features make the classes linearly separable.
 
 use crate::error::EvalError;
+use crate::study::{linear_probe, train_on};
 use burn::module::Module;
 use burn::tensor::Tensor;
 use nonlin_backend::Backend;
 use nonlin_train::data::{Dataset, Scaler, Scaling, Splits};
-use nonlin_train::train::{evaluate, fit};
-use nonlin_train::{ExperimentConfig, Model, ModelConfig};
+use nonlin_train::{ExperimentConfig, Model};
 use serde::{Deserialize, Serialize};
 
 /// Linear-probe test accuracies.
@@ -58,75 +58,44 @@ pub fn hidden_features(model: &Model, data: &Dataset, device: &burn::tensor::Dev
     .expect("features and labels agree")
 }
 
-/// A linear classifier (logistic regression) trained on `splits`; returns its test accuracy.
-pub fn linear_probe(
-    splits: &Splits,
-    base: &ExperimentConfig,
-    backend: &Backend,
-) -> Result<f64, EvalError> {
-    nonlin_train::train::with_backend_rng(|| -> Result<f64, EvalError> {
-        let config = ModelConfig {
-            hidden: vec![],
-            ..ModelConfig::default()
-        };
-        let device = backend.autodiff();
-        device.seed(base.seed);
-        let model = config.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
-        let (model, _) = fit(model, splits, &base.training, base.seed, backend, |_, _| {})?;
-        Ok(evaluate(&model.valid(), &splits.test, 512, &backend.device).1)
-    })
-}
-
 /// Trains `base` (which needs at least one hidden layer), then fits linear probes on its inputs and
 /// on its last hidden layer.
 pub fn separability(base: &ExperimentConfig, backend: &Backend) -> Result<Separability, EvalError> {
-    nonlin_train::train::with_backend_rng(|| -> Result<Separability, EvalError> {
-        if base.model.hidden_widths().is_empty() {
-            return Err(EvalError::Invalid(
-                "separability needs a network with a hidden layer".into(),
-            ));
-        }
-        let splits = nonlin_train::data::load(&base.data, base.seed)?;
-        let device = backend.autodiff();
-        device.seed(base.seed);
-        let model = base.model.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?;
-        let (model, _) = fit(
-            model,
-            &splits,
-            &base.training,
-            base.seed,
-            backend,
-            |_, _| {},
-        )?;
-        let network = model.valid();
-        let network_accuracy = evaluate(&network, &splits.test, 512, &backend.device).1;
-        let hidden = |d: &Dataset| hidden_features(&network, d, &backend.device);
-        let (train, valid, test) = (
-            hidden(&splits.train),
-            hidden(&splits.valid),
-            hidden(&splits.test),
-        );
-        let hidden_splits = Splits::scaled(train, valid, test, Scaling::Standardize);
-        let input_splits = Splits {
-            scaler: Scaler::fit(Scaling::None, &splits.train),
-            ..splits.clone()
-        };
-        Ok(Separability {
-            dataset: base.data.dataset.to_string(),
-            network: base
-                .model
-                .describe(splits.train.sample_len(), splits.train.num_classes),
-            network_accuracy,
-            linear_on_inputs: linear_probe(&input_splits, base, backend)?,
-            linear_on_hidden: linear_probe(&hidden_splits, base, backend)?,
-        })
-    })
+    separability_with_features(base, backend).map(|(result, _)| result)
+}
+
+/// [`separability`], also returning the hidden features (standardised) it probed, for plotting.
+pub fn separability_with_features(
+    base: &ExperimentConfig,
+    backend: &Backend,
+) -> Result<(Separability, Splits), EvalError> {
+    if base.model.hidden_widths().is_empty() {
+        return Err(EvalError::Invalid(
+            "separability needs a network with a hidden layer".into(),
+        ));
+    }
+    let splits = nonlin_train::data::load(&base.data, base.seed)?;
+    let trained = train_on(&base.model, &splits, base, backend, |_, _| {})?;
+    let network = trained.model.valid();
+    let hidden = |d: &Dataset| hidden_features(&network, d, &backend.device);
+    let hidden_splits = Splits::scaled(
+        hidden(&splits.train),
+        hidden(&splits.valid),
+        hidden(&splits.test),
+        Scaling::Standardize,
+    );
+    let input_splits = Splits {
+        scaler: Scaler::fit(Scaling::None, &splits.train),
+        ..splits.clone()
+    };
+    let result = Separability {
+        dataset: base.data.dataset.to_string(),
+        network: base
+            .model
+            .describe(splits.train.sample_len(), splits.train.num_classes),
+        network_accuracy: trained.test_accuracy(&splits, backend),
+        linear_on_inputs: linear_probe(&input_splits, base, backend)?,
+        linear_on_hidden: linear_probe(&hidden_splits, base, backend)?,
+    };
+    Ok((result, hidden_splits))
 }

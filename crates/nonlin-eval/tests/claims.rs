@@ -3,8 +3,8 @@
 
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::collapse::{affine_collapse, trained_collapse};
-use nonlin_eval::diagnose::diagnose;
 use nonlin_eval::separability::separability;
+use nonlin_eval::study::diagnose_at_init;
 use nonlin_train::ExperimentConfig;
 use nonlin_train::model::{Init, ModelKind};
 
@@ -67,21 +67,7 @@ fn deep(activation: &str, init: Init) -> (ExperimentConfig, nonlin_eval::diagnos
     c.model.width = 32;
     c.model.activation = activation.parse().unwrap();
     c.model.init = init;
-    let splits = nonlin_train::data::load(&c.data, c.seed).unwrap();
-    let backend = flex();
-    let device = backend.autodiff();
-    device.seed(c.seed);
-    let model = c
-        .model
-        .init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )
-        .unwrap();
-    let probe = splits.train.subset(&(0..256).collect::<Vec<_>>());
-    let activations = c.model.layer_activations().unwrap();
-    let d = diagnose(&model, &activations, &probe, &device, 1e-3).unwrap();
+    let d = diagnose_at_init(&c, &flex(), 256, 1e-3).unwrap();
     (c, d)
 }
 
@@ -125,26 +111,7 @@ fn negative_bias_kills_relu_units_and_leaky_relu_keeps_them() {
         c.model.hidden = vec![64, 64];
         c.model.activation = activation.parse().unwrap();
         c.model.bias_init = Some(-3.0);
-        let splits = nonlin_train::data::load(&c.data, c.seed).unwrap();
-        let backend = flex();
-        let device = backend.autodiff();
-        device.seed(1);
-        let model = c
-            .model
-            .init(
-                &splits.train.sample_shape,
-                splits.train.num_classes,
-                &device,
-            )
-            .unwrap();
-        let d = diagnose(
-            &model,
-            &c.model.layer_activations().unwrap(),
-            &splits.valid,
-            &device,
-            1e-3,
-        )
-        .unwrap();
+        let d = diagnose_at_init(&c, &flex(), 512, 1e-3).unwrap();
         d.layers.iter().map(|l| l.dead_fraction).fold(0.0, f64::max)
     };
     let relu = dead("relu");
