@@ -157,6 +157,30 @@ enum Command {
         #[arg(long, value_enum, global = true, default_value_t = commands::plot::ImageFormat::Both)]
         image: commands::plot::ImageFormat,
     },
+    /// Benchmarks: activations (time per size, against a copy and Burn's op), training throughput,
+    /// autodiff memory.
+    Bench {
+        #[command(subcommand)]
+        what: commands::bench::BenchCommand,
+    },
+    /// Train the same model from the same weights and batches on several backends and report how
+    /// far losses, gradients and outputs drift apart.
+    CompareBackends {
+        #[command(flatten)]
+        args: Box<TrainArgs>,
+        /// Training steps.
+        #[arg(long, default_value_t = 50)]
+        steps: usize,
+        /// Backends to compare.
+        #[arg(long, value_delimiter = ',', default_value = "ndarray,flex,wgpu")]
+        backends: Vec<String>,
+        /// Draw the loss curves here (.png or .svg).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Also write the comparison as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// One self-contained HTML report (figures inlined) for a run or a sweep directory.
     Report {
         /// The run or sweep directory; the report is written into it as report.html.
@@ -208,6 +232,14 @@ fn main() -> Result<()> {
         Command::Eval { run, format, out } => commands::study::eval(&run, format, out, cli.backend),
         Command::Plot { what, image } => commands::plot::run(&what, image, cli.backend),
         Command::Report { dir } => commands::plot::report(&dir, cli.backend),
+        Command::Bench { what } => commands::bench::run(&what),
+        Command::CompareBackends {
+            args,
+            steps,
+            backends,
+            plot,
+            out,
+        } => commands::bench::compare(&args, steps, &backends, plot, out),
         Command::Diagnose {
             args,
             probe,

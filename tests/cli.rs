@@ -358,3 +358,140 @@ fn studies_figures_and_reports_from_the_command_line() {
     assert!(!missing.status.success() && text(&missing.stderr).contains("does not exist"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn json_file(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn compare_backends_reports_agreement_between_backends() {
+    let dir = temp_dir("compare");
+    let out = run(
+        &[
+            "compare-backends",
+            "--steps",
+            "3",
+            "--backends",
+            "ndarray,flex,wgpu",
+            "--plot",
+            "loss.svg",
+            "--out",
+            "cmp.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ndarray vs flex"));
+    assert!(dir.join("loss.svg").exists());
+    let comparison = json_file(&dir.join("cmp.json"));
+    let runs = comparison["runs"].as_array().unwrap();
+    let expected = if std::env::var("NONLIN_REQUIRE_WGPU").as_deref() == Ok("1") {
+        3
+    } else {
+        2
+    };
+    assert!(runs.len() >= expected, "{} runs", runs.len());
+    for run in runs {
+        assert_eq!(run["losses"].as_array().unwrap().len(), 3);
+        assert!(!run["first_gradient"].as_array().unwrap().is_empty());
+    }
+    // same weights and batches: the backends differ by float32 rounding only
+    for pair in comparison["agreement"].as_array().unwrap() {
+        let gradient = pair["first_gradient"].as_f64().unwrap();
+        let loss = pair["loss"].as_f64().unwrap();
+        let logits = pair["outputs"].as_f64().unwrap();
+        assert!(gradient < 1e-6 && loss < 1e-5 && logits < 1e-5, "{pair}");
+    }
+    let out = run(&["compare-backends", "--backends", "flex"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("at least two backends"));
+}
+
+#[test]
+fn benches_print_their_tables_and_json() {
+    let dir = temp_dir("bench");
+    let out = run(
+        &[
+            "bench",
+            "activations",
+            "--sizes",
+            "4096",
+            "--backends",
+            "ndarray,flex",
+            "--over-activations",
+            "relu;gelu;elu(alpha=0.5)",
+            "--out",
+            "act.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = json_file(&dir.join("act.json"));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2 * 4, "copy + 3 activations on 2 backends");
+    for row in rows {
+        assert!(row["forward"]["median"].as_f64().unwrap() > 0.0);
+        assert!(row["forward"]["min"].as_f64() <= row["forward"]["max"].as_f64());
+        let burn = !row["burn_forward"].is_null();
+        let name = row["activation"].as_str().unwrap();
+        assert_eq!(burn, name == "relu" || name == "gelu", "{name}");
+    }
+    let table = text(&out.stdout);
+    assert_eq!(table.lines().filter(|l| l.contains("| flex")).count(), 4);
+
+    let out = run(
+        &[
+            "bench",
+            "train",
+            "--steps",
+            "1",
+            "--batch-sizes",
+            "8",
+            "--backends",
+            "flex",
+            "--over-activations",
+            "relu;maxout(k=2)",
+            "--out",
+            "train.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = json_file(&dir.join("train.json"));
+    let models: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        models,
+        [
+            "mlp 784-512-512-10 relu",
+            "mlp 784-256-256-256-10 relu",
+            "maxout_mlp 784-512-512-10 maxout(k=2)",
+            "maxout_mlp 784-256-256-256-10 maxout(k=2)"
+        ]
+    );
+
+    let out = run(
+        &[
+            "bench",
+            "memory",
+            "--elements",
+            "1048576",
+            "--over-activations",
+            "gelu_tanh",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("| flex | gelu_tanh | 4 |"));
+
+    let out = run(
+        &["bench", "activations", "--over-activations", "gelu_tahn"],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("did you mean `gelu_tanh`"));
+}

@@ -4,7 +4,9 @@
 //! separability, vanishing gradients, dead units, saturation, zero-centredness — with plots (PNG and
 //! SVG) and self-contained HTML reports.
 
+pub mod bench;
 pub mod collapse;
+pub mod compare;
 pub mod diagnose;
 pub mod error;
 pub mod evaluate;

@@ -586,3 +586,30 @@ impl Figure for Scatter {
         Ok(())
     }
 }
+
+/// Curves on linear axes.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    /// Title.
+    pub title: String,
+    /// Axis labels.
+    pub axes: (String, String),
+    /// The curves.
+    pub series: Vec<Series>,
+}
+
+impl Figure for Lines {
+    fn size(&self) -> (u32, u32) {
+        (900, 480)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        line_panel(
+            root,
+            &self.title,
+            (&self.axes.0, &self.axes.1),
+            &self.series,
+            (14, SeriesLabelPosition::UpperRight),
+        )
+    }
+}

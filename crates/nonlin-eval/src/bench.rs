@@ -1,0 +1,356 @@
+//! Benchmarks measured the same way on every backend: warm-up runs, then repetitions whose median
+//! and spread are reported; each timing ends by reading one value back, which waits for the device
+//! (wgpu is asynchronous).
+//!
+//! - [`activations`]: forward and forward+backward time per activation and size, as elements/s,
+//!   effective GB/s (4 bytes read and 4 written per element forward), and the ratio to an
+//!   element-wise pass (`x · 1`, a copy through the same backend) and to Burn's own op;
+//! - [`training`]: training throughput (samples/s) of MLPs on MNIST-shaped random data;
+//! - [`autodiff_memory`]: the resident memory an activation's autodiff graph keeps, nonlin's
+//!   op against Burn's.
+
+use crate::error::EvalError;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::GradientsParams;
+use burn::tensor::activation as burn_act;
+use burn::tensor::{Device, Distribution, Int, Tensor};
+use nonlin_activations::{Activation, ActivationConfig};
+use nonlin_backend::Backend;
+use nonlin_train::{ModelConfig, ModelKind, TrainingConfig};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Median and spread of repeated timings, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Median.
+    pub median: f64,
+    /// Fastest.
+    pub min: f64,
+    /// Slowest.
+    pub max: f64,
+    /// Repetitions measured (after warm-up).
+    pub runs: usize,
+}
+
+/// Times `f` `runs` times after `warmup` untimed calls.
+pub fn time(warmup: usize, runs: usize, mut f: impl FnMut()) -> Timing {
+    for _ in 0..warmup {
+        f();
+    }
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    Timing {
+        median: times[times.len() / 2],
+        min: times[0],
+        max: times[times.len() - 1],
+        runs: times.len(),
+    }
+}
+
+/// Waits for `t` by reading its first value.
+fn sync<const D: usize>(t: Tensor<D>) {
+    let first = t.flatten::<1>(0, D - 1).narrow(0, 0, 1);
+    let _: f32 = first.into_scalar();
+}
+
+/// Burn 0.22's built-in for an activation, where it has one.
+pub fn burn_builtin(config: &ActivationConfig) -> Option<fn(Tensor<1>) -> Tensor<1>> {
+    use ActivationConfig as C;
+    Some(match config {
+        C::Relu => burn_act::relu,
+        C::Gelu => burn_act::gelu,
+        C::GeluTanh => burn_act::gelu_approximate,
+        C::Sigmoid => burn_act::sigmoid,
+        C::Tanh => burn_act::tanh,
+        C::Silu => burn_act::silu,
+        C::Mish => burn_act::mish,
+        C::Softsign => burn_act::softsign,
+        C::LogSigmoid => burn_act::log_sigmoid,
+        C::HardSwish => burn_act::hard_swish,
+        C::Selu => burn_act::selu,
+        C::Relu6 => burn_act::relu6,
+        C::Tanhshrink => burn_act::tanhshrink,
+        C::LeakyRelu(c) if c.negative_slope == 0.01 => |x| burn_act::leaky_relu(x, 0.01),
+        C::Elu(c) if c.alpha == 1.0 => |x| burn_act::elu(x, 1.0),
+        C::Celu(c) if c.alpha == 1.0 => |x| burn_act::celu(x, 1.0),
+        C::Softplus(c) if c.beta == 1.0 && c.threshold == 20.0 => |x| burn_act::softplus(x, 1.0),
+        _ => return None,
+    })
+}
+
+/// One activation at one size on one backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivationBench {
+    /// Backend description.
+    pub backend: String,
+    /// Activation spec (`copy` for the element-wise baseline).
+    pub activation: String,
+    /// Elements.
+    pub elements: usize,
+    /// Forward time.
+    pub forward: Timing,
+    /// Forward + backward time (`y.sum().backward()` and reading the input gradient).
+    pub forward_backward: Timing,
+    /// Forward of Burn's own op, if Burn has one.
+    pub burn_forward: Option<Timing>,
+    /// Forward + backward of Burn's own op.
+    pub burn_forward_backward: Option<Timing>,
+}
+
+impl ActivationBench {
+    /// Elements per second, forward.
+    pub fn elements_per_second(&self) -> f64 {
+        self.elements as f64 / self.forward.median
+    }
+
+    /// Effective bandwidth of the forward pass, GB/s (4 bytes in, 4 out per element).
+    pub fn gigabytes_per_second(&self) -> f64 {
+        8.0 * self.elements as f64 / self.forward.median / 1e9
+    }
+}
+
+fn repetitions(elements: usize) -> (usize, usize) {
+    match elements {
+        n if n <= 1 << 16 => (5, 50),
+        n if n <= 1 << 20 => (3, 15),
+        _ => (1, 5),
+    }
+}
+
+/// Times `apply` forward, and forward+backward, on `elements` normal(0, 3) values.
+fn time_function(
+    backend: &Backend,
+    elements: usize,
+    apply: &dyn Fn(Tensor<1>) -> Tensor<1>,
+) -> (Timing, Timing) {
+    let (warmup, runs) = repetitions(elements);
+    let x = Tensor::<1>::random([elements], Distribution::Normal(0.0, 3.0), &backend.device);
+    let forward = time(warmup, runs, || sync(apply(x.clone())));
+    let device = backend.autodiff();
+    let xa = Tensor::<1>::from_data(x.into_data(), &device);
+    let forward_backward = time(warmup, runs, || {
+        let input = xa.clone().require_grad();
+        let grads = apply(input.clone()).sum().backward();
+        sync(input.grad(&grads).expect("an input gradient"));
+    });
+    (forward, forward_backward)
+}
+
+/// Benchmarks the element-wise pass and each activation of `configs` at each size on `backend`.
+pub fn activations(
+    backend: &Backend,
+    configs: &[ActivationConfig],
+    sizes: &[usize],
+) -> Result<Vec<ActivationBench>, EvalError> {
+    let mut out = Vec::new();
+    let device = backend.autodiff();
+    for &elements in sizes {
+        let (forward, forward_backward) = time_function(backend, elements, &|x| x * 1.0);
+        out.push(ActivationBench {
+            backend: backend.describe(),
+            activation: "copy".into(),
+            elements,
+            forward,
+            forward_backward,
+            burn_forward: None,
+            burn_forward_backward: None,
+        });
+        for config in configs.iter().filter(|c| c.width_factor() == 1) {
+            let activation: Activation = config
+                .init(&device)
+                .map_err(|e| EvalError::Invalid(e.to_string()))?;
+            let plain = activation.clone().valid();
+            let (forward, _) = time_function(backend, elements, &|x| plain.forward(x));
+            let (_, forward_backward) =
+                time_function(backend, elements, &|x| activation.forward(x));
+            let burn = burn_builtin(config).map(|f| time_function(backend, elements, &f));
+            out.push(ActivationBench {
+                backend: backend.describe(),
+                activation: config.spec(),
+                elements,
+                forward,
+                forward_backward,
+                burn_forward: burn.map(|b| b.0),
+                burn_forward_backward: burn.map(|b| b.1),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Training throughput of one model at one batch size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingBench {
+    /// Backend description.
+    pub backend: String,
+    /// Model description, e.g. `mlp 784-512-512-10 relu`.
+    pub model: String,
+    /// Samples per step.
+    pub batch_size: usize,
+    /// Time per training step (forward, backward, Adam update).
+    pub step: Timing,
+}
+
+impl TrainingBench {
+    /// Samples per second at the median step time.
+    pub fn samples_per_second(&self) -> f64 {
+        self.batch_size as f64 / self.step.median
+    }
+}
+
+/// Training steps of `model` on MNIST-shaped random batches (784 features, 10 classes) with Adam.
+pub fn training(
+    backend: &Backend,
+    model: &ModelConfig,
+    batch_sizes: &[usize],
+    steps: usize,
+) -> Result<Vec<TrainingBench>, EvalError> {
+    let device = backend.autodiff();
+    let mut out = Vec::new();
+    for &batch in batch_sizes {
+        let mut net = model.init(&[784], 10, &device)?;
+        let mut optimizer = TrainingConfig::default().optimizer();
+        let loss_fn = CrossEntropyLossConfig::new().init(&device);
+        let x = Tensor::<2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
+        let y = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &device);
+        let step = time(3, steps, || {
+            let loss = loss_fn.forward(net.forward(x.clone()), y.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optimizer.step(1e-3, net.clone(), grads);
+            // the next step needs the updated weights; reading one waits for this step
+            sync(net.dense().head.weight.val());
+        });
+        out.push(TrainingBench {
+            backend: backend.describe(),
+            model: model.describe(784, 10),
+            batch_size: batch,
+            step,
+        });
+    }
+    Ok(out)
+}
+
+/// The benchmarked MLPs: 784-512-512-10 and 784-256-256-256-10 with `activation` (or Maxout).
+pub fn training_models(activation: &ActivationConfig) -> Vec<ModelConfig> {
+    let base = ModelConfig {
+        activation: activation.clone(),
+        ..ModelConfig::default()
+    };
+    let kind = if matches!(activation, ActivationConfig::Maxout(_)) {
+        ModelKind::MaxoutMlp
+    } else {
+        ModelKind::Mlp
+    };
+    let maxout_k = match activation {
+        ActivationConfig::Maxout(c) => c.k,
+        _ => 2,
+    };
+    vec![
+        ModelConfig {
+            kind,
+            hidden: vec![512, 512],
+            maxout_k,
+            ..base.clone()
+        },
+        ModelConfig {
+            kind,
+            hidden: vec![256, 256, 256],
+            maxout_k,
+            ..base
+        },
+    ]
+}
+
+/// Resident memory of this process, bytes (Linux; `None` elsewhere).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// Memory held by an activation's autodiff graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryBench {
+    /// Activation spec.
+    pub activation: String,
+    /// Elements of the input.
+    pub elements: usize,
+    /// Resident memory added while nonlin's forward output and graph are alive, bytes.
+    pub nonlin_bytes: u64,
+    /// The same for Burn's own op.
+    pub burn_bytes: Option<u64>,
+}
+
+/// The resident memory each activation's forward adds while its output and autodiff graph are alive
+/// (the input is allocated before measuring): about one buffer for the output plus what the
+/// backward keeps. Measured on the CPU backends, where device memory is process memory.
+pub fn autodiff_memory(
+    device: &Device,
+    configs: &[ActivationConfig],
+    elements: usize,
+) -> Result<Vec<MemoryBench>, EvalError> {
+    let measure = |f: &dyn Fn(Tensor<1>) -> Tensor<1>| -> Option<u64> {
+        let x =
+            Tensor::<1>::random([elements], Distribution::Normal(0.0, 3.0), device).require_grad();
+        sync(x.clone());
+        let before = resident_bytes()?;
+        let y = f(x.clone());
+        sync(y.clone());
+        let after = resident_bytes()?;
+        drop(y);
+        Some(after.saturating_sub(before))
+    };
+    let mut out = Vec::new();
+    for config in configs.iter().filter(|c| c.width_factor() == 1) {
+        let activation = config
+            .init(device)
+            .map_err(|e| EvalError::Invalid(e.to_string()))?;
+        out.push(MemoryBench {
+            activation: config.spec(),
+            elements,
+            nonlin_bytes: measure(&|x| activation.forward(x)).unwrap_or(0),
+            burn_bytes: burn_builtin(config).and_then(|f| measure(&f)),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_reports_median_and_spread() {
+        let mut n = 0u64;
+        let t = time(1, 5, || n += 1);
+        assert_eq!((n, t.runs), (6, 5));
+        assert!(t.min <= t.median && t.median <= t.max);
+    }
+
+    #[test]
+    fn burn_builtins_cover_the_common_activations() {
+        for spec in [
+            "relu",
+            "gelu",
+            "gelu_tanh",
+            "sigmoid",
+            "tanh",
+            "silu",
+            "mish",
+            "elu",
+            "leaky_relu",
+            "softplus",
+        ] {
+            assert!(burn_builtin(&spec.parse().unwrap()).is_some(), "{spec}");
+        }
+        assert!(burn_builtin(&"elu(alpha=0.5)".parse().unwrap()).is_none());
+    }
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""PyTorch side of nonlin's benchmarks, measured the way `nonlin bench` measures.
+
+    pip install -r scripts/requirements.txt
+    python scripts/pytorch_bench.py activations [--sizes 65536,1048576,16777216] [--out FILE]
+    python scripts/pytorch_bench.py train [--batch-sizes 32,128,512] [--steps 20] [--out FILE]
+
+- activations: forward and forward+backward (``y.sum().backward()``, then reading the input
+  gradient) on normal(0, 3) float32 inputs; a copy (``x * 1``) is the baseline, as in nonlin.
+- train: MLP 784-512-512-10 and 784-256-256-256-10 with Adam (lr 1e-3) on MNIST-shaped random
+  batches; time per step (forward, cross-entropy, backward, update).
+
+Warm-up then repetitions, median and spread, the same counts as nonlin's. Threads: PyTorch's
+default (one per core), like rayon's pool in nonlin. Prints Markdown tables; ``--out`` writes JSON.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ACTIVATIONS = {
+    "relu": F.relu,
+    "leaky_relu": F.leaky_relu,
+    "elu": F.elu,
+    "selu": F.selu,
+    "gelu": F.gelu,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "quick_gelu": lambda x: x * torch.sigmoid(1.702 * x),
+    "silu": F.silu,
+    "mish": F.mish,
+    "softplus": F.softplus,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "softsign": F.softsign,
+    "log_sigmoid": F.logsigmoid,
+    "hard_swish": F.hardswish,
+}
+
+MODULES = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "silu": nn.SiLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "sigmoid": nn.Sigmoid,
+}
+
+
+def repetitions(elements):
+    """Warm-up and timed runs per size; nonlin_eval::bench::repetitions."""
+    if elements <= 1 << 16:
+        return 5, 50
+    if elements <= 1 << 20:
+        return 3, 15
+    return 1, 5
+
+
+def timed(warmup, runs, f):
+    for _ in range(warmup):
+        f()
+    times = []
+    for _ in range(max(runs, 1)):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "runs": len(times)}
+
+
+def bench_activations(sizes):
+    results = []
+    for elements in sizes:
+        warmup, runs = repetitions(elements)
+        x = torch.randn(elements) * 3.0
+        for name, f in [("copy", lambda t: t * 1.0)] + list(ACTIVATIONS.items()):
+            with torch.no_grad():
+                forward = timed(warmup, runs, lambda: f(x))
+
+            def forward_backward():
+                xg = x.detach().requires_grad_()
+                f(xg).sum().backward()
+                _ = xg.grad
+
+            results.append(
+                {
+                    "activation": name,
+                    "elements": elements,
+                    "forward": forward,
+                    "forward_backward": timed(warmup, runs, forward_backward),
+                }
+            )
+    return results
+
+
+def mlp(hidden, activation):
+    layers, width = [], 784
+    for h in hidden:
+        layers += [nn.Linear(width, h), MODULES[activation]()]
+        width = h
+    layers.append(nn.Linear(width, 10))
+    return nn.Sequential(*layers)
+
+
+def bench_train(activations, batch_sizes, steps):
+    results = []
+    for activation in activations:
+        for hidden in ([512, 512], [256, 256, 256]):
+            for batch in batch_sizes:
+                torch.manual_seed(0)
+                model = mlp(hidden, activation)
+                optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+                x = torch.rand(batch, 784)
+                y = torch.randint(0, 10, (batch,))
+
+                def step():
+                    optimizer.zero_grad(set_to_none=True)
+                    F.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+                timing = timed(3, steps, step)
+                results.append(
+                    {
+                        "model": f"mlp 784-{'-'.join(map(str, hidden))}-10 {activation}",
+                        "batch_size": batch,
+                        "step": timing,
+                        "samples_per_second": batch / timing["median"],
+                    }
+                )
+    return results
+
+
+def ms(t):
+    return f"{t * 1e3:.3f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    act = sub.add_parser("activations")
+    act.add_argument("--sizes", default="65536,1048576,16777216")
+    act.add_argument("--over-activations", default=";".join(ACTIVATIONS))
+    act.add_argument("--out")
+    train = sub.add_parser("train")
+    train.add_argument("--over-activations", default="relu;gelu;tanh")
+    train.add_argument("--batch-sizes", default="32,128,512")
+    train.add_argument("--steps", type=int, default=20)
+    train.add_argument("--out")
+    args = parser.parse_args()
+    print(f"<!-- torch {torch.__version__}, {torch.get_num_threads()} threads -->")
+
+    if args.what == "activations":
+        names = [n.strip() for n in args.over_activations.split(";") if n.strip()]
+        unknown = [n for n in names if n not in ACTIVATIONS]
+        if unknown:
+            parser.error(f"unknown activations {unknown}; choose from {list(ACTIVATIONS)}")
+        for n in list(ACTIVATIONS):
+            if n not in names:
+                del ACTIVATIONS[n]
+        results = bench_activations([int(s) for s in args.sizes.split(",")])
+        print("| backend | activation | elements | fwd ms (min–max) | fwd ÷ copy | fwd+bwd ms | fwd+bwd ÷ copy |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for r in results:
+            copy = next(c for c in results if c["activation"] == "copy" and c["elements"] == r["elements"])
+            f, fb = r["forward"], r["forward_backward"]
+            print(
+                f"| pytorch | {r['activation']} | {r['elements']} | {ms(f['median'])} ({ms(f['min'])}–{ms(f['max'])}) "
+                f"| {f['median'] / copy['forward']['median']:.2f} | {ms(fb['median'])} "
+                f"| {fb['median'] / copy['forward_backward']['median']:.2f} |"
+            )
+    else:
+        names = [n.strip() for n in args.over_activations.split(";") if n.strip()]
+        unknown = [n for n in names if n not in MODULES]
+        if unknown:
+            parser.error(f"unknown activations {unknown}; choose from {list(MODULES)}")
+        results = bench_train(names, [int(s) for s in args.batch_sizes.split(",")], args.steps)
+        print("| backend | model | batch | ms/step (min–max) | samples/s |")
+        print("| --- | --- | ---: | ---: | ---: |")
+        for r in results:
+            s = r["step"]
+            print(
+                f"| pytorch | {r['model']} | {r['batch_size']} | {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) "
+                f"| {r['samples_per_second']:.0f} |"
+            )
+    if args.out:
+        with open(args.out + ".part", "w") as f:
+            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, f, indent=1)
+        import os
+
+        os.replace(args.out + ".part", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+//! `nonlin bench …` and `nonlin compare-backends`.
+
+use super::train::TrainArgs;
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use nonlin_activations::ActivationConfig;
+use nonlin_backend::{Backend, BackendKind};
+use nonlin_eval::bench::{
+    ActivationBench, activations, autodiff_memory, training, training_models,
+};
+use nonlin_eval::compare::compare_backends;
+use nonlin_eval::plot::{Lines, Series, save};
+use nonlin_train::fs::write_atomic;
+use std::path::{Path, PathBuf};
+
+const DEFAULT_ACTIVATIONS: &str = "relu;leaky_relu;elu;selu;gelu;gelu_tanh;quick_gelu;silu;mish;softplus;sigmoid;tanh;softsign;log_sigmoid;hard_swish";
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Forward and forward+backward time per activation, against an element-wise pass and Burn's op.
+    Activations {
+        /// Activations separated by `;`.
+        #[arg(long, default_value = DEFAULT_ACTIVATIONS)]
+        over_activations: String,
+        /// Tensor sizes (elements).
+        #[arg(long, value_delimiter = ',', default_value = "65536,1048576,16777216")]
+        sizes: Vec<usize>,
+        /// Backends to run on.
+        #[arg(long, value_delimiter = ',', default_value = "ndarray,flex,wgpu")]
+        backends: Vec<String>,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Training throughput of MLP 784-512-512-10 and 784-256-256-256-10 per activation and batch size.
+    Train {
+        /// Activations separated by `;` (maxout(k=…) trains a Maxout MLP).
+        #[arg(long, default_value = "relu;gelu;tanh;maxout(k=2)")]
+        over_activations: String,
+        /// Batch sizes.
+        #[arg(long, value_delimiter = ',', default_value = "32,128,512")]
+        batch_sizes: Vec<usize>,
+        /// Timed steps per measurement (after 3 warm-up steps).
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// Backends to run on.
+        #[arg(long, value_delimiter = ',', default_value = "ndarray,flex,wgpu")]
+        backends: Vec<String>,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Resident memory an activation's forward keeps alive for the backward (CPU backends).
+    Memory {
+        /// Activations separated by `;`.
+        #[arg(long, default_value = DEFAULT_ACTIVATIONS)]
+        over_activations: String,
+        /// Input elements.
+        #[arg(long, default_value_t = 1 << 24)]
+        elements: usize,
+    },
+}
+
+fn parse_activations(list: &str) -> Result<Vec<ActivationConfig>> {
+    list.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().with_context(|| format!("activation `{s}`")))
+        .collect()
+}
+
+/// The backends named, skipping (with a note) those this machine cannot run.
+fn select_backends(names: &[String]) -> Result<Vec<Backend>> {
+    let mut out = Vec::new();
+    for name in names {
+        let kind: BackendKind = name.parse()?;
+        match Backend::select(kind) {
+            Ok(b) => out.push(b),
+            Err(e) => eprintln!("skipping {name}: {e}"),
+        }
+    }
+    anyhow::ensure!(
+        !out.is_empty(),
+        "none of the backends {names:?} is available"
+    );
+    Ok(out)
+}
+
+fn write_json<T: serde::Serialize>(value: &T, out: Option<&Path>) -> Result<()> {
+    if let Some(path) = out {
+        write_atomic(path, serde_json::to_string_pretty(value)?.as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn ms(t: f64) -> String {
+    format!("{:.3}", t * 1e3)
+}
+
+fn activation_table(results: &[ActivationBench]) -> String {
+    let mut out = String::from(
+        "| backend | activation | elements | fwd ms (min–max) | Gelem/s | GB/s | fwd ÷ copy | fwd ÷ Burn | fwd+bwd ms | fwd+bwd ÷ copy | fwd+bwd ÷ Burn |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for r in results {
+        let copy = results
+            .iter()
+            .find(|c| c.activation == "copy" && c.elements == r.elements && c.backend == r.backend)
+            .expect("a copy baseline per size and backend");
+        let ratio =
+            |a: f64, b: Option<f64>| b.map_or("—".to_string(), |b| format!("{:.2}", a / b));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} ({}–{}) | {:.3} | {:.2} | {:.2} | {} | {} | {:.2} | {} |\n",
+            r.backend.split(' ').next().unwrap_or(&r.backend),
+            r.activation,
+            r.elements,
+            ms(r.forward.median),
+            ms(r.forward.min),
+            ms(r.forward.max),
+            r.elements_per_second() / 1e9,
+            r.gigabytes_per_second(),
+            r.forward.median / copy.forward.median,
+            ratio(r.forward.median, r.burn_forward.map(|t| t.median)),
+            ms(r.forward_backward.median),
+            r.forward_backward.median / copy.forward_backward.median,
+            ratio(
+                r.forward_backward.median,
+                r.burn_forward_backward.map(|t| t.median)
+            ),
+        ));
+    }
+    out
+}
+
+pub fn run(command: &BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Activations {
+            over_activations,
+            sizes,
+            backends,
+            out,
+        } => {
+            let configs = parse_activations(over_activations)?;
+            let mut results = Vec::new();
+            for backend in select_backends(backends)? {
+                eprintln!("benchmarking activations on {}", backend.describe());
+                results.extend(activations(&backend, &configs, sizes)?);
+            }
+            print!("{}", activation_table(&results));
+            write_json(&results, out.as_deref())
+        }
+        BenchCommand::Train {
+            over_activations,
+            batch_sizes,
+            steps,
+            backends,
+            out,
+        } => {
+            let configs = parse_activations(over_activations)?;
+            let mut results = Vec::new();
+            println!(
+                "| backend | model | batch | ms/step (min–max) | samples/s |\n| --- | --- | ---: | ---: | ---: |"
+            );
+            for backend in select_backends(backends)? {
+                for config in &configs {
+                    for model in training_models(config) {
+                        for r in training(&backend, &model, batch_sizes, *steps)? {
+                            println!(
+                                "| {} | {} | {} | {} ({}–{}) | {:.0} |",
+                                backend.kind,
+                                r.model,
+                                r.batch_size,
+                                ms(r.step.median),
+                                ms(r.step.min),
+                                ms(r.step.max),
+                                r.samples_per_second()
+                            );
+                            results.push(r);
+                        }
+                    }
+                }
+            }
+            write_json(&results, out.as_deref())
+        }
+        BenchCommand::Memory {
+            over_activations,
+            elements,
+        } => {
+            let configs = parse_activations(over_activations)?;
+            println!(
+                "| backend | activation | input MB | nonlin: MB held (output + saved for backward) | Burn's op: MB held |\n| --- | --- | ---: | ---: | ---: |"
+            );
+            for kind in [BackendKind::Ndarray, BackendKind::Flex] {
+                let backend = Backend::select(kind)?;
+                for m in autodiff_memory(&backend.autodiff(), &configs, *elements)? {
+                    let mb = |b: u64| format!("{:.0}", b as f64 / 1e6);
+                    println!(
+                        "| {kind} | {} | {:.0} | {} | {} |",
+                        m.activation,
+                        4.0 * m.elements as f64 / 1e6,
+                        mb(m.nonlin_bytes),
+                        m.burn_bytes.map_or("—".into(), mb)
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn compare(
+    args: &TrainArgs,
+    steps: usize,
+    backends: &[String],
+    plot: Option<PathBuf>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let config = args.experiment()?;
+    let backends = select_backends(backends)?;
+    let comparison = compare_backends(&config, &backends, steps)?;
+    print!("{}", comparison.markdown());
+    if let Some(path) = plot {
+        let figure = Lines {
+            title: format!("training loss per step: {}", comparison.model),
+            axes: ("step".into(), "cross-entropy".into()),
+            series: comparison
+                .runs
+                .iter()
+                .map(|r| Series {
+                    name: r.backend.clone(),
+                    points: r
+                        .losses
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &l)| ((i + 1) as f64, l))
+                        .collect(),
+                })
+                .collect(),
+        };
+        save(&figure, &path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    write_json(&comparison, out.as_deref())
+}
