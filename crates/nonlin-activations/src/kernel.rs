@@ -61,6 +61,14 @@ macro_rules! pointwise_registry {
             }
         }
 
+        impl PointwiseKernel {
+            /// Calls `visitor` with the concrete activation, so code generic over [`Pointwise`]
+            /// is compiled once per activation (a `match` per element would not vectorise).
+            pub(crate) fn visit<V: VisitPointwise>(&self, visitor: V) -> V::Output {
+                match self { $(Self::$variant(f) => visitor.visit(f)),* }
+            }
+        }
+
         $(impl From<$ty> for PointwiseKernel {
             fn from(f: $ty) -> Self { Self::$variant(f) }
         })*
@@ -96,6 +104,14 @@ pointwise_registry! {
     Squareplus(crate::activations::squareplus::Squareplus),
 }
 
+/// Code generic over the concrete activation inside a [`PointwiseKernel`].
+pub(crate) trait VisitPointwise {
+    /// What the visit returns.
+    type Output;
+    /// Runs with activation `f`.
+    fn visit<P: Pointwise + Sync>(self, f: &P) -> Self::Output;
+}
+
 /// Every activation with a learnable (or random) parameter, as the argument of the [`parametric`] op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParametricKernel {
@@ -107,27 +123,69 @@ pub enum ParametricKernel {
     Snake,
 }
 
+/// Declares a unit type whose [`Parametric`] implementation is the formulas of an activation module
+/// (`value`, `derivative_x`, `derivative_p`), so code generic over [`Parametric`] gets the concrete
+/// formula.
+macro_rules! parametric_formula {
+    ($name:ident, $module:path) => {
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) struct $name;
+
+        impl Parametric for $name {
+            #[inline(always)]
+            fn value<R: Real>(&self, x: R, p: R) -> R {
+                use $module as m;
+                m::value(x, p)
+            }
+            #[inline(always)]
+            fn derivative_x<R: Real>(&self, x: R, p: R) -> R {
+                use $module as m;
+                m::derivative_x(x, p)
+            }
+            #[inline(always)]
+            fn derivative_p<R: Real>(&self, x: R, p: R) -> R {
+                use $module as m;
+                m::derivative_p(x, p)
+            }
+        }
+    };
+}
+
+parametric_formula!(NegativeSlopeFormula, crate::activations::prelu);
+parametric_formula!(SwishFormula, crate::activations::swish);
+parametric_formula!(SnakeFormula, crate::activations::snake);
+
+/// Evaluates `$body` with `$f` bound to the concrete [`Parametric`] formula of the kernel: the one
+/// place that maps a [`ParametricKernel`] to its activation.
+macro_rules! parametric_kernel {
+    ($kernel:expr, |$f:ident| $body:expr) => {
+        match $kernel {
+            $crate::kernel::ParametricKernel::NegativeSlope => {
+                let $f = $crate::kernel::NegativeSlopeFormula;
+                $body
+            }
+            $crate::kernel::ParametricKernel::Swish => {
+                let $f = $crate::kernel::SwishFormula;
+                $body
+            }
+            $crate::kernel::ParametricKernel::Snake => {
+                let $f = $crate::kernel::SnakeFormula;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use parametric_kernel;
+
 impl Parametric for ParametricKernel {
     fn value<R: Real>(&self, x: R, p: R) -> R {
-        match self {
-            Self::NegativeSlope => crate::activations::prelu::value(x, p),
-            Self::Swish => crate::activations::swish::value(x, p),
-            Self::Snake => crate::activations::snake::value(x, p),
-        }
+        parametric_kernel!(self, |f| f.value(x, p))
     }
     fn derivative_x<R: Real>(&self, x: R, p: R) -> R {
-        match self {
-            Self::NegativeSlope => crate::activations::prelu::derivative_x(x, p),
-            Self::Swish => crate::activations::swish::derivative_x(x, p),
-            Self::Snake => crate::activations::snake::derivative_x(x, p),
-        }
+        parametric_kernel!(self, |f| f.derivative_x(x, p))
     }
     fn derivative_p<R: Real>(&self, x: R, p: R) -> R {
-        match self {
-            Self::NegativeSlope => crate::activations::prelu::derivative_p(x, p),
-            Self::Swish => crate::activations::swish::derivative_p(x, p),
-            Self::Snake => crate::activations::snake::derivative_p(x, p),
-        }
+        parametric_kernel!(self, |f| f.derivative_p(x, p))
     }
 }
 

@@ -38,6 +38,7 @@ pub mod info;
 pub mod kernel;
 pub mod maxout;
 pub mod real;
+pub mod real32;
 pub mod spec;
 
 pub use catalog::{Activation, ActivationConfig, CATALOG, CatalogEntry, lookup, spec_serde};

@@ -50,15 +50,18 @@ pub trait Real:
     /// The constant `c`, shaped like `self`.
     fn lit(&self, c: f64) -> Self;
     /// `c - self`.
+    #[inline(always)]
     fn rsub(self, c: f64) -> Self {
         -self + c
     }
     /// `c / self`.
+    #[inline(always)]
     fn rdiv(self, c: f64) -> Self {
         let one = self.lit(c);
         one / self
     }
     /// `self * self`.
+    #[inline(always)]
     fn square(self) -> Self {
         self.clone() * self
     }
@@ -81,17 +84,20 @@ pub trait Real:
     fn hypot(self, other: Self) -> Self;
 
     /// `1 / (1 + exp(-self))`: 0 at -inf, 1 at +inf, never NaN from a number.
+    #[inline(always)]
     fn sigmoid(self) -> Self {
         ((-self).exp() + 1.0).rdiv(1.0)
     }
 
     /// `σ'(z) = σ(z) σ(−z)`, written without the cancellation of `σ(z)(1 − σ(z))`; 0 when `z` is
     /// far out on either side, so `x · sigmoid_slope(z)` is 0, not NaN, whenever `x` is finite.
+    #[inline(always)]
     fn sigmoid_slope(self) -> Self {
         self.clone().sigmoid() * (-self).sigmoid()
     }
 
     /// `1 − tanh²(v) = 4 σ(2v) σ(−2v)`, accurate where tanh is close to ±1.
+    #[inline(always)]
     fn sech2(self) -> Self {
         (self * 2.0).sigmoid_slope() * 4.0
     }

@@ -39,10 +39,12 @@ pub struct Celu {
 super::pointwise_forward!(Celu);
 
 impl Pointwise for Celu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.le(0.0)
             .select((x.clone() / self.alpha).exp_m1() * self.alpha, x)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(0.0).select((x.clone() / self.alpha).exp(), x.lit(1.0))
     }

@@ -33,9 +33,11 @@ pub struct Elu {
 super::pointwise_forward!(Elu);
 
 impl Pointwise for Elu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.clone().exp_m1() * self.alpha, x)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.clone().exp() * self.alpha, x.lit(1.0))
     }

@@ -22,14 +22,17 @@ impl Gelu {
 super::pointwise_forward!(Gelu);
 
 /// Φ(x), the standard normal CDF.
+#[inline(always)]
 pub(crate) fn normal_cdf<R: Real>(x: R) -> R {
     (-x * FRAC_1_SQRT_2).erfc() * 0.5
 }
 
 impl Pointwise for Gelu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() * normal_cdf(x)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let pdf = (x.clone().square() * -0.5).exp() * (1.0 / (2.0 * PI).sqrt());
         normal_cdf(x.clone()) + x * pdf

@@ -26,14 +26,17 @@ impl GeluTanh {
 super::pointwise_forward!(GeluTanh);
 
 /// `2u`, where `(1 + tanh(u)) / 2 = σ(2u)`; `x³` overflows to ±inf far out, which σ maps to 0 or 1.
+#[inline(always)]
 fn twice_u<R: Real>(x: R) -> R {
     (x.clone() + x.clone().square() * x * CUBIC) * (2.0 * SQRT_2_OVER_PI)
 }
 
 impl Pointwise for GeluTanh {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() * twice_u(x).sigmoid()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let z = twice_u(x.clone());
         // ½(1 − t²) = 2 σ'(2u); the polynomial factor only matters where σ' is not 0, so clamping

@@ -62,11 +62,13 @@ impl Default for HardSigmoid {
 super::pointwise_forward!(HardSigmoid);
 
 impl Pointwise for HardSigmoid {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         let ramp = (x.clone() - self.lower) / (self.upper - self.lower);
         x.le(self.lower)
             .select(x.lit(0.0), x.ge(self.upper).select(x.lit(1.0), ramp))
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.gt(self.lower)
             .and(x.lt(self.upper))

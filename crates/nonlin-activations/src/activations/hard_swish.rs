@@ -20,11 +20,13 @@ impl HardSwish {
 super::pointwise_forward!(HardSwish);
 
 impl Pointwise for HardSwish {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         let middle = x.clone() * (x.clone() + 3.0) / 6.0;
         x.le(-3.0)
             .select(x.lit(0.0), x.ge(3.0).select(x.clone(), middle))
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let middle = x.clone() / 3.0 + 0.5;
         x.le(-3.0)

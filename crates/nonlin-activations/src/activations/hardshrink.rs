@@ -38,19 +38,23 @@ pub struct Hardshrink {
 super::pointwise_forward!(Hardshrink);
 
 /// `-λ ≤ x ≤ λ`: the band both shrinkages zero, edges included (false for NaN).
+#[inline(always)]
 pub(crate) fn in_band<R: Real>(x: &R, lambd: f64) -> R::Mask {
     x.ge(-lambd).and(x.le(lambd))
 }
 
 /// The derivative of both shrinkages: 0 in the band (edges included), 1 outside, as in PyTorch.
+#[inline(always)]
 pub(crate) fn shrink_derivative<R: Real>(x: R, lambd: f64) -> R {
     in_band(&x, lambd).select(x.lit(0.0), x.lit(1.0))
 }
 
 impl Pointwise for Hardshrink {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         in_band(&x, self.lambd).select(x.lit(0.0), x)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         shrink_derivative(x, self.lambd)
     }

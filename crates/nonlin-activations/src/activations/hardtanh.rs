@@ -48,19 +48,23 @@ pub struct Hardtanh {
 super::pointwise_forward!(Hardtanh);
 
 /// `clamp(x, lo, hi)` with NaN passing through, and its derivative, 0 at and beyond the bounds.
+#[inline(always)]
 pub(crate) fn clamp_value<R: Real>(x: R, lo: f64, hi: f64) -> R {
     x.le(lo)
         .select(x.lit(lo), x.ge(hi).select(x.lit(hi), x.clone()))
 }
 
+#[inline(always)]
 pub(crate) fn clamp_derivative<R: Real>(x: R, lo: f64, hi: f64) -> R {
     x.le(lo).or(x.ge(hi)).select(x.lit(0.0), x.lit(1.0))
 }
 
 impl Pointwise for Hardtanh {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         clamp_value(x, self.min_val, self.max_val)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         clamp_derivative(x, self.min_val, self.max_val)
     }

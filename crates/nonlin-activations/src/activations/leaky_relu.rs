@@ -36,9 +36,11 @@ pub struct LeakyRelu {
 super::pointwise_forward!(LeakyRelu);
 
 impl Pointwise for LeakyRelu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.gt(0.0).select(x.clone(), x * self.negative_slope)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.gt(0.0).select(x.lit(1.0), x.lit(self.negative_slope))
     }

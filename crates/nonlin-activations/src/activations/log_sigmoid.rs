@@ -19,10 +19,12 @@ impl LogSigmoid {
 super::pointwise_forward!(LogSigmoid);
 
 impl Pointwise for LogSigmoid {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         let negative_part = x.lt(0.0).select(x.clone(), x.lit(0.0));
         negative_part - (-x.abs()).exp().ln_1p()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         (-x).sigmoid()
     }

@@ -21,9 +21,11 @@ impl Mish {
 super::pointwise_forward!(Mish);
 
 impl Pointwise for Mish {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() * super::softplus::stable_softplus(x).tanh()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let sp = super::softplus::stable_softplus(x.clone());
         // 1 − tanh²(sp) as sech²(sp), which keeps its accuracy where tanh(sp) is close to 1

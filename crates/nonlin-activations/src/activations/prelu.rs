@@ -83,14 +83,17 @@ pub(crate) fn broadcast_channels<const D: usize>(param: Tensor<1>, input: &Tenso
     param.reshape(shape).expand(dims)
 }
 
+#[inline(always)]
 pub(crate) fn value<R: Real>(x: R, a: R) -> R {
     x.gt(0.0).select(x.clone(), a * x)
 }
 
+#[inline(always)]
 pub(crate) fn derivative_x<R: Real>(x: R, a: R) -> R {
     x.gt(0.0).select(x.lit(1.0), a)
 }
 
+#[inline(always)]
 pub(crate) fn derivative_p<R: Real>(x: R, _a: R) -> R {
     x.gt(0.0).select(x.lit(0.0), x)
 }

@@ -22,9 +22,11 @@ impl QuickGelu {
 super::pointwise_forward!(QuickGelu);
 
 impl Pointwise for QuickGelu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() * (x * SCALE).sigmoid()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let z = x.clone() * SCALE;
         z.clone().sigmoid() + x * z.sigmoid_slope() * SCALE

@@ -23,9 +23,11 @@ impl Relu {
 super::pointwise_forward!(Relu);
 
 impl Pointwise for Relu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.lit(0.0), x)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.lit(0.0), x.lit(1.0))
     }

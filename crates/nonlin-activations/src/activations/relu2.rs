@@ -19,9 +19,11 @@ impl Relu2 {
 super::pointwise_forward!(Relu2);
 
 impl Pointwise for Relu2 {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.lit(0.0), x.square())
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.lit(0.0), x * 2.0)
     }

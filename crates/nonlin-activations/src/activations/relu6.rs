@@ -21,9 +21,11 @@ impl Relu6 {
 super::pointwise_forward!(Relu6);
 
 impl Pointwise for Relu6 {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         clamp_value(x, 0.0, 6.0)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         clamp_derivative(x, 0.0, 6.0)
     }

@@ -27,12 +27,14 @@ impl Selu {
 super::pointwise_forward!(Selu);
 
 impl Pointwise for Selu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(
             x.clone().exp_m1() * (SELU_SCALE * SELU_ALPHA),
             x * SELU_SCALE,
         )
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(
             x.clone().exp() * (SELU_SCALE * SELU_ALPHA),

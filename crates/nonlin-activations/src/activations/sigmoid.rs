@@ -23,9 +23,11 @@ impl Sigmoid {
 super::pointwise_forward!(Sigmoid);
 
 impl Pointwise for Sigmoid {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.sigmoid()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.sigmoid_slope()
     }

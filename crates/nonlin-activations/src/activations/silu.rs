@@ -19,9 +19,11 @@ impl Silu {
 super::pointwise_forward!(Silu);
 
 impl Pointwise for Silu {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() * x.sigmoid()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         // σ(x)(1 + x σ(−x)): PyTorch's form, with 1 − σ(x) written as σ(−x)
         x.clone().sigmoid() * (x.clone() * (-x).sigmoid() + 1.0)

@@ -67,6 +67,7 @@ impl Snake {
     }
 }
 
+#[inline(always)]
 pub(crate) fn value<R: Real>(x: R, a: R) -> R {
     let s = (a.clone() * x.clone()).sin();
     x + s.square() / a
@@ -74,15 +75,18 @@ pub(crate) fn value<R: Real>(x: R, a: R) -> R {
 
 /// `sin(2ax) = 2 sin(ax) cos(ax)`, clamped to [−1, 1]: a no-op in exact arithmetic, and a bound
 /// where a device's sine of a huge argument is inaccurate. (2ax itself would overflow at f32::MAX.)
+#[inline(always)]
 fn sin_twice<R: Real>(ax: R) -> R {
     let product = ax.clone().sin() * ax.cos() * 2.0;
     super::hardtanh::clamp_value(product, -1.0, 1.0)
 }
 
+#[inline(always)]
 pub(crate) fn derivative_x<R: Real>(x: R, a: R) -> R {
     sin_twice(a * x) + 1.0
 }
 
+#[inline(always)]
 pub(crate) fn derivative_p<R: Real>(x: R, a: R) -> R {
     let ax = a.clone() * x.clone();
     sin_twice(ax.clone()) * x / a.clone() - ax.sin().square() / a.square()

@@ -56,17 +56,20 @@ pub struct Softplus {
 super::pointwise_forward!(Softplus);
 
 /// `ln(1 + exp(z))` without overflow; NaN stays NaN.
+#[inline(always)]
 pub(crate) fn stable_softplus<R: Real>(z: R) -> R {
     let positive_part = z.gt(0.0).select(z.clone(), z.lit(0.0));
     positive_part + (-z.abs()).exp().ln_1p()
 }
 
 impl Pointwise for Softplus {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         let z = x.clone() * self.beta;
         z.gt(self.threshold)
             .select(x, stable_softplus(z.clone()) / self.beta)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let z = x * self.beta;
         z.gt(self.threshold).select(z.lit(1.0), z.clone().sigmoid())

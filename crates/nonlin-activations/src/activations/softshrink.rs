@@ -38,6 +38,7 @@ pub struct Softshrink {
 super::pointwise_forward!(Softshrink);
 
 impl Pointwise for Softshrink {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         // x·0 in the band keeps a NaN input NaN, as PyTorch does.
         let inner = x.clone() * 0.0;
@@ -46,6 +47,7 @@ impl Pointwise for Softshrink {
             x.lt(-self.lambd).select(x.clone() + self.lambd, inner),
         )
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         super::hardshrink::shrink_derivative(x, self.lambd)
     }

@@ -19,9 +19,11 @@ impl Softsign {
 super::pointwise_forward!(Softsign);
 
 impl Pointwise for Softsign {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() / (x.abs() + 1.0)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         (x.abs() + 1.0).square().rdiv(1.0)
     }

@@ -41,12 +41,14 @@ pub struct Squareplus {
 super::pointwise_forward!(Squareplus);
 
 impl Pointwise for Squareplus {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         let root = x.clone().hypot(x.lit(self.b.sqrt()));
         let positive = x.clone() * 0.5 + root.clone() * 0.5;
         let negative = (root - x.clone()).rdiv(0.5 * self.b);
         x.ge(0.0).select(positive, negative)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         let root = x.clone().hypot(x.lit(self.b.sqrt()));
         (x / root) * 0.5 + 0.5

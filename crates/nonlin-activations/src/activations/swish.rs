@@ -80,25 +80,30 @@ pub struct FixedSwish {
 }
 
 impl Pointwise for FixedSwish {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         value(x.clone(), x.lit(self.beta))
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         derivative_x(x.clone(), x.lit(self.beta))
     }
 }
 
+#[inline(always)]
 pub(crate) fn value<R: Real>(x: R, beta: R) -> R {
     x.clone() * (beta * x).sigmoid()
 }
 
 // With z = βx: σ(z) + β · x σ'(z) and x · x σ'(z). Grouping x σ'(z) first keeps the result a
 // number when βx or x² overflows (σ' is 0 there).
+#[inline(always)]
 pub(crate) fn derivative_x<R: Real>(x: R, beta: R) -> R {
     let z = beta.clone() * x.clone();
     z.clone().sigmoid() + beta * (x * z.sigmoid_slope())
 }
 
+#[inline(always)]
 pub(crate) fn derivative_p<R: Real>(x: R, beta: R) -> R {
     let z = beta * x.clone();
     x.clone() * (x * z.sigmoid_slope())

@@ -19,9 +19,11 @@ impl Tanhshrink {
 super::pointwise_forward!(Tanhshrink);
 
 impl Pointwise for Tanhshrink {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() - x.tanh()
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.tanh().square()
     }

@@ -51,9 +51,11 @@ pub struct Threshold {
 super::pointwise_forward!(Threshold);
 
 impl Pointwise for Threshold {
+    #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.le(self.threshold).select(x.lit(self.value), x)
     }
+    #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(self.threshold).select(x.lit(0.0), x.lit(1.0))
     }
