@@ -9,9 +9,9 @@
 //! is the activation's own formula, so kinks follow PyTorch's conventions and no `inf · 0` appears
 //! where a composed chain would produce one (ELU at x ≥ 89, sigmoid at ±f32::MAX, …).
 //!
-//! Backends: flex and ndarray run one pass over the float32/float64 buffer, evaluating the formula in
-//! f64 ([`crate::real`]); other dtypes, and the CubeCL backends (wgpu), compose tensor primitives,
-//! which Burn's fusion merges into one kernel on wgpu.
+//! Backends: flex and ndarray run one vectorised pass over the float32/float64 buffer
+//! (`cpu.rs`, [`crate::real32`]); other dtypes, and the CubeCL backends (wgpu), compose tensor
+//! primitives, which Burn's fusion merges into one kernel on wgpu.
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]

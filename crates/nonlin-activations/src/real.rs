@@ -1,10 +1,10 @@
 //! The arithmetic that activation formulas are written in.
 //!
 //! Every activation states its value and derivative once, generic over [`Real`]. The same text then
-//! runs two ways:
-//! - on `f64` scalars, inside the single-pass CPU kernels (flex, ndarray): each float32 input is
-//!   widened, the formula is evaluated in double precision and the result is rounded once, so the
-//!   answer is within half an ulp of the exact value, and branch conditions are exact;
+//! runs three ways:
+//! - on [`crate::real32::F32`] lanes, inside the single-pass CPU kernels (flex, ndarray) for float32
+//!   tensors: vectorised float32 arithmetic, within the parity bound of PyTorch;
+//! - on `f64` scalars, in the same kernels for float64 tensors;
 //! - on a backend's float tensors ([`TensorReal`]), where each operation becomes a tensor primitive.
 //!   On wgpu, Burn's fusion turns the chain into one kernel.
 //!

@@ -35,7 +35,8 @@ pub enum BackendKind {
 impl BackendKind {
     /// All kinds, in the order the CLI lists them.
     pub const ALL: [BackendKind; 4] = [Self::Ndarray, Self::Flex, Self::Wgpu, Self::Auto];
-    /// The CPU backend `auto` falls back to.
+    /// The CPU backend `auto` falls back to: flex trained faster than ndarray in every row of
+    /// `nonlin bench train` (README, Performance).
     pub const FASTEST_CPU: BackendKind = BackendKind::Flex;
 
     /// The name used by flags and `NONLIN_BACKEND`.
