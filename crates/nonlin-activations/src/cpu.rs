@@ -36,6 +36,13 @@ pub(crate) trait CpuTensor: TensorMetadata + Sized {
     fn buffer(&self) -> Option<Buffer<'_>>;
     fn from_f32(data: Vec<f32>, shape: Shape) -> Self;
     fn from_f64(data: Vec<f64>, shape: Shape) -> Self;
+    /// The tensor's own buffer, to overwrite, when it alone holds a contiguous buffer; else the
+    /// tensor back. Writing the result there saves allocating (and page-faulting in) a new one.
+    fn into_unique(self) -> Result<TensorData, Self> {
+        Err(self)
+    }
+    /// The tensor of a buffer taken by [`CpuTensor::into_unique`].
+    fn from_unique(data: TensorData) -> Self;
 }
 
 /// The elements of a flex tensor in row-major order: borrowed when contiguous; one value repeated
@@ -72,6 +79,19 @@ impl CpuTensor for burn_flex::FlexTensor {
     fn from_f64(data: Vec<f64>, shape: Shape) -> Self {
         burn_flex::FlexTensor::from_data(TensorData::new(data, shape))
     }
+    fn into_unique(self) -> Result<TensorData, Self> {
+        let layout = self.layout();
+        let exact = layout.num_elements() * self.dtype().size() == self.bytes().len();
+        if self.is_unique() && layout.is_contiguous() && layout.start_offset() == 0 && exact {
+            // sole owner, contiguous, exact size: `into_data` hands over the buffer without a copy
+            Ok(self.into_data())
+        } else {
+            Err(self)
+        }
+    }
+    fn from_unique(data: TensorData) -> Self {
+        burn_flex::FlexTensor::from_data(data)
+    }
 }
 
 impl CpuTensor for burn_ndarray::NdArrayTensor {
@@ -99,6 +119,9 @@ impl CpuTensor for burn_ndarray::NdArrayTensor {
     }
     fn from_f64(data: Vec<f64>, shape: Shape) -> Self {
         Self::from_data(TensorData::new(data, shape))
+    }
+    fn from_unique(data: TensorData) -> Self {
+        Self::from_data(data)
     }
 }
 
@@ -188,6 +211,7 @@ fn map<T: CpuTensor, const N: usize>(inputs: [&T; N], f: impl Formula<N>) -> Opt
 /// An element type the kernels loop over, and the [`Real`] its formulas run in.
 trait Element: Copy + Default + Send + Sync {
     fn eval<const N: usize>(f: &impl Formula<N>, inputs: [Self; N]) -> Self;
+    fn eval_over<const M: usize>(f: &impl InPlace<M>, others: [Self; M], own: Self) -> Self;
 }
 
 impl Element for f32 {
@@ -195,12 +219,20 @@ impl Element for f32 {
     fn eval<const N: usize>(f: &impl Formula<N>, inputs: [f32; N]) -> f32 {
         f.at(inputs.map(F32)).0
     }
+    #[inline(always)]
+    fn eval_over<const M: usize>(f: &impl InPlace<M>, others: [f32; M], own: f32) -> f32 {
+        f.at_over(others.map(F32), F32(own)).0
+    }
 }
 
 impl Element for f64 {
     #[inline(always)]
     fn eval<const N: usize>(f: &impl Formula<N>, inputs: [f64; N]) -> f64 {
         f.at(inputs)
+    }
+    #[inline(always)]
+    fn eval_over<const M: usize>(f: &impl InPlace<M>, others: [f64; M], own: f64) -> f64 {
+        f.at_over(others, own)
     }
 }
 
@@ -252,6 +284,129 @@ fn apply_avx2<E: Element, const N: usize>(out: &mut [E], inputs: [&[E]; N], f: &
     apply(out, inputs, f)
 }
 
+/// A [`Formula`] whose last input is the element being overwritten.
+trait InPlace<const M: usize>: Sync {
+    fn at_over<R: Real>(&self, others: [R; M], own: R) -> R;
+}
+
+impl<P: Pointwise + Sync> InPlace<0> for Value<'_, P> {
+    #[inline(always)]
+    fn at_over<R: Real>(&self, []: [R; 0], x: R) -> R {
+        self.0.value(x)
+    }
+}
+
+impl<P: Pointwise + Sync> InPlace<1> for Slope<'_, P> {
+    #[inline(always)]
+    fn at_over<R: Real>(&self, [x]: [R; 1], grad: R) -> R {
+        grad * self.0.derivative(x)
+    }
+}
+
+/// `own[i] = f([others[0][i], …], own[i])` in place: [`fill`] without the new buffer.
+fn update<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
+    if own.len() < PARALLEL_THRESHOLD {
+        update_fastest(own, others, f);
+    } else {
+        own.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let start = c * CHUNK;
+                update_fastest(chunk, others.map(|other| &other[start..]), f);
+            });
+    }
+}
+
+#[inline(always)]
+fn update_loop<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
+    let others = others.map(|other| &other[..own.len()]);
+    for (i, o) in own.iter_mut().enumerate() {
+        *o = E::eval_over(f, others.map(|other| other[i]), *o);
+    }
+}
+
+/// [`update_loop`] compiled for AVX2 where the CPU has it, as [`apply_fastest`].
+fn update_fastest<E: Element, const M: usize>(
+    own: &mut [E],
+    others: [&[E]; M],
+    f: &impl InPlace<M>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { update_avx2(own, others, f) };
+    }
+    update_loop(own, others, f)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn update_avx2<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
+    update_loop(own, others, f)
+}
+
+/// Overwrites `own` (a buffer taken by [`CpuTensor::into_unique`]) with `f(others…, own)`; false,
+/// leaving it untouched, when the dtypes do not qualify.
+fn overwrite<const M: usize>(
+    own: &mut TensorData,
+    others: [&Buffer<'_>; M],
+    f: &impl InPlace<M>,
+) -> bool {
+    if let Ok(slice) = own.as_mut_slice::<f32>() {
+        let others: Option<[&[f32]; M]> = others
+            .iter()
+            .map(|b| match b {
+                Buffer::F32(s) => Some(&**s),
+                Buffer::F64(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.try_into().ok());
+        let Some(others) = others else { return false };
+        if others.iter().any(|o| o.len() != slice.len()) {
+            return false;
+        }
+        update(slice, others, f);
+        true
+    } else if let Ok(slice) = own.as_mut_slice::<f64>() {
+        let others: Option<[&[f64]; M]> = others
+            .iter()
+            .map(|b| match b {
+                Buffer::F64(s) => Some(&**s),
+                Buffer::F32(_) => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.try_into().ok());
+        let Some(others) = others else { return false };
+        if others.iter().any(|o| o.len() != slice.len()) {
+            return false;
+        }
+        update(slice, others, f);
+        true
+    } else {
+        false
+    }
+}
+
+/// `f(x)` in place over `x`'s own buffer.
+struct ForwardInPlace<'a>(&'a mut TensorData);
+
+impl VisitPointwise for ForwardInPlace<'_> {
+    type Output = bool;
+    fn visit<P: Pointwise + Sync>(self, f: &P) -> bool {
+        overwrite(self.0, [], &Value(f))
+    }
+}
+
+/// `grad · f'(x)` in place over the gradient's own buffer.
+struct BackwardInPlace<'a, 'b>(&'a mut TensorData, &'a Buffer<'b>);
+
+impl VisitPointwise for BackwardInPlace<'_, '_> {
+    type Output = bool;
+    fn visit<P: Pointwise + Sync>(self, f: &P) -> bool {
+        overwrite(self.0, [self.1], &Slope(f))
+    }
+}
+
 /// `f(x)` with the activation's concrete type, so each activation gets its own element loop.
 struct Forward<'a, T>(&'a T);
 
@@ -276,6 +431,17 @@ pub(crate) fn pointwise<B: Backend>(x: FloatTensor<B>, kernel: &PointwiseKernel)
 where
     FloatTensor<B>: CpuTensor,
 {
+    // Under autodiff the graph keeps `x` for the backward, so it is shared and this takes the
+    // fresh-buffer path; in inference `x` is often the sole owner of its buffer.
+    let x = match x.into_unique() {
+        Ok(mut data) => {
+            if kernel.visit(ForwardInPlace(&mut data)) {
+                return FloatTensor::<B>::from_unique(data);
+            }
+            FloatTensor::<B>::from_unique(data)
+        }
+        Err(x) => x,
+    };
     kernel
         .visit(Forward(&x))
         .unwrap_or_else(|| composed::pointwise::<B>(x, kernel))
@@ -289,6 +455,23 @@ pub(crate) fn pointwise_backward<B: Backend>(
 where
     FloatTensor<B>: CpuTensor,
 {
+    // the incoming gradient is usually consumed here alone: overwrite it with the result
+    let same_shape = grad.shape() == x.shape();
+    let grad = match if same_shape {
+        grad.into_unique()
+    } else {
+        Err(grad)
+    } {
+        Ok(mut data) => {
+            if let Some(xs) = x.buffer()
+                && kernel.visit(BackwardInPlace(&mut data, &xs))
+            {
+                return FloatTensor::<B>::from_unique(data);
+            }
+            FloatTensor::<B>::from_unique(data)
+        }
+        Err(grad) => grad,
+    };
     kernel
         .visit(Backward(&x, &grad))
         .unwrap_or_else(|| composed::pointwise_backward::<B>(x, grad, kernel))
@@ -323,5 +506,57 @@ where
     match (dx, dp) {
         (Some(dx), Some(dp)) => (dx, dp),
         _ => composed::parametric_backward::<B>(x, p, grad, kernel),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ActivationConfig;
+    use burn::module::Module;
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    fn values(t: Tensor<1>) -> Vec<f32> {
+        t.into_data().to_vec().unwrap()
+    }
+
+    /// Results written over a sole owner's buffer equal those written to a fresh one, and a
+    /// buffer someone else still holds is never overwritten.
+    #[test]
+    fn in_place_and_fresh_buffers_agree() {
+        let xs: Vec<f32> = (-60..60).map(|i| i as f32 * 0.37).collect();
+        let upstream: Vec<f32> = (0..120).map(|i| 0.5 + (i % 7) as f32).collect();
+        #[allow(deprecated)]
+        let devices = [Device::flex(), Device::ndarray()];
+        for device in devices {
+            for spec in ["relu", "gelu", "mish", "elu(alpha=0.5)", "softplus", "tanh"] {
+                let config: ActivationConfig = spec.parse().unwrap();
+                let activation = config.init(&device.clone().autodiff()).unwrap();
+                let plain = activation.clone().valid();
+                let x = Tensor::<1>::from_data(TensorData::from(xs.as_slice()), &device);
+                let kept = x.clone();
+                let fresh = values(plain.forward(x.clone())); // `kept` shares the buffer
+                assert_eq!(values(kept), xs, "{spec}: a shared input was overwritten");
+                let in_place = values(plain.forward(x)); // now the sole owner
+                assert_eq!(fresh, in_place, "{spec} forward");
+
+                let autodiff = device.clone().autodiff();
+                let input = Tensor::<1>::from_data(TensorData::from(xs.as_slice()), &autodiff)
+                    .require_grad();
+                let up = Tensor::<1>::from_data(TensorData::from(upstream.as_slice()), &autodiff);
+                // `sum()` sends back a broadcast gradient (fresh path); `· up` a unique one
+                let grads = activation.forward(input.clone()).sum().backward();
+                let slope = values(input.grad(&grads).unwrap());
+                let grads = (activation.forward(input.clone()) * up).sum().backward();
+                let scaled = values(input.grad(&grads).unwrap());
+                for i in 0..xs.len() {
+                    assert_eq!(
+                        scaled[i],
+                        slope[i] * upstream[i],
+                        "{spec} backward at {}",
+                        xs[i]
+                    );
+                }
+            }
+        }
     }
 }
