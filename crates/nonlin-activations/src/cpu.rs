@@ -236,52 +236,82 @@ impl Element for f64 {
     }
 }
 
-/// `out[i] = f([inputs[0][i], inputs[1][i], …])`, split over rayon's pool when large.
+/// `out[i] = f([inputs[0][i], inputs[1][i], …])` into a new buffer.
 fn fill<E: Element, const N: usize>(inputs: [&[E]; N], f: &impl Formula<N>) -> Vec<E> {
-    let len = inputs[0].len();
-    let mut out = vec![E::default(); len];
-    if len < PARALLEL_THRESHOLD {
-        apply_fastest(&mut out, inputs, f);
-    } else {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let start = c * CHUNK;
-                apply_fastest(chunk, inputs.map(|input| &input[start..]), f);
-            });
-    }
+    let mut out = vec![E::default(); inputs[0].len()];
+    for_chunks(&mut out, &Fresh { inputs, f });
     out
 }
 
-/// The element loop. Every input is cut to `out`'s length, so the compiler drops the bounds
-/// checks, and the formula inlines into the loop body, which it vectorises.
-#[inline(always)]
-fn apply<E: Element, const N: usize>(out: &mut [E], inputs: [&[E]; N], f: &impl Formula<N>) {
-    let inputs = inputs.map(|input| &input[..out.len()]);
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = E::eval(f, inputs.map(|input| input[i]));
+/// `own[i] = f([others[0][i], …], own[i])` in place: [`fill`] without the new buffer.
+fn update<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
+    for_chunks(own, &Over { others, f });
+}
+
+/// The element loop over one chunk of the output, which starts at element `start`.
+trait ChunkLoop<E>: Sync {
+    fn run(&self, start: usize, out: &mut [E]);
+}
+
+/// Reads every input, writes a fresh output.
+struct Fresh<'a, E, F, const N: usize> {
+    inputs: [&'a [E]; N],
+    f: &'a F,
+}
+
+impl<E: Element, F: Formula<N>, const N: usize> ChunkLoop<E> for Fresh<'_, E, F, N> {
+    #[inline(always)]
+    fn run(&self, start: usize, out: &mut [E]) {
+        // every input cut to the chunk's length, so the compiler drops the bounds checks
+        let inputs = self.inputs.map(|input| &input[start..start + out.len()]);
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = E::eval(self.f, inputs.map(|input| input[i]));
+        }
     }
 }
 
-/// [`apply`] compiled for AVX2 (8 float32 lanes) where the CPU has it; the default x86-64 target
-/// only assumes SSE2 (4 lanes).
-fn apply_fastest<E: Element, const N: usize>(
-    out: &mut [E],
-    inputs: [&[E]; N],
-    f: &impl Formula<N>,
-) {
+/// Reads the other inputs and the output's own element, overwrites it.
+struct Over<'a, E, F, const M: usize> {
+    others: [&'a [E]; M],
+    f: &'a F,
+}
+
+impl<E: Element, F: InPlace<M>, const M: usize> ChunkLoop<E> for Over<'_, E, F, M> {
+    #[inline(always)]
+    fn run(&self, start: usize, own: &mut [E]) {
+        let others = self.others.map(|other| &other[start..start + own.len()]);
+        for (i, o) in own.iter_mut().enumerate() {
+            *o = E::eval_over(self.f, others.map(|other| other[i]), *o);
+        }
+    }
+}
+
+/// Runs `body` over `out`, split over rayon's pool when large.
+fn for_chunks<E: Element>(out: &mut [E], body: &impl ChunkLoop<E>) {
+    if out.len() < PARALLEL_THRESHOLD {
+        run_fastest(body, 0, out);
+    } else {
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| run_fastest(body, c * CHUNK, chunk));
+    }
+}
+
+/// `body` compiled for AVX2 (8 float32 lanes) where the CPU has it; the default x86-64 target only
+/// assumes SSE2 (4 lanes). The formula inlines into the loop, which the compiler vectorises.
+fn run_fastest<E: Element>(body: &impl ChunkLoop<E>, start: usize, out: &mut [E]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { apply_avx2(out, inputs, f) };
+        return unsafe { run_avx2(body, start, out) };
     }
-    apply(out, inputs, f)
+    body.run(start, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn apply_avx2<E: Element, const N: usize>(out: &mut [E], inputs: [&[E]; N], f: &impl Formula<N>) {
-    apply(out, inputs, f)
+fn run_avx2<E: Element>(body: &impl ChunkLoop<E>, start: usize, out: &mut [E]) {
+    body.run(start, out)
 }
 
 /// A [`Formula`] whose last input is the element being overwritten.
@@ -303,85 +333,44 @@ impl<P: Pointwise + Sync> InPlace<1> for Slope<'_, P> {
     }
 }
 
-/// `own[i] = f([others[0][i], …], own[i])` in place: [`fill`] without the new buffer.
-fn update<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
-    if own.len() < PARALLEL_THRESHOLD {
-        update_fastest(own, others, f);
-    } else {
-        own.par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let start = c * CHUNK;
-                update_fastest(chunk, others.map(|other| &other[start..]), f);
-            });
-    }
-}
-
-#[inline(always)]
-fn update_loop<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
-    let others = others.map(|other| &other[..own.len()]);
-    for (i, o) in own.iter_mut().enumerate() {
-        *o = E::eval_over(f, others.map(|other| other[i]), *o);
-    }
-}
-
-/// [`update_loop`] compiled for AVX2 where the CPU has it, as [`apply_fastest`].
-fn update_fastest<E: Element, const M: usize>(
-    own: &mut [E],
-    others: [&[E]; M],
-    f: &impl InPlace<M>,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { update_avx2(own, others, f) };
-    }
-    update_loop(own, others, f)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn update_avx2<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl InPlace<M>) {
-    update_loop(own, others, f)
-}
-
 /// Overwrites `own` (a buffer taken by [`CpuTensor::into_unique`]) with `f(others…, own)`; false,
-/// leaving it untouched, when the dtypes do not qualify.
+/// leaving it untouched, when the dtypes or lengths do not qualify.
 fn overwrite<const M: usize>(
     own: &mut TensorData,
     others: [&Buffer<'_>; M],
     f: &impl InPlace<M>,
 ) -> bool {
-    if let Ok(slice) = own.as_mut_slice::<f32>() {
-        let others: Option<[&[f32]; M]> = others
-            .iter()
-            .map(|b| match b {
-                Buffer::F32(s) => Some(&**s),
-                Buffer::F64(_) => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .and_then(|v| v.try_into().ok());
-        let Some(others) = others else { return false };
-        if others.iter().any(|o| o.len() != slice.len()) {
-            return false;
+    fn as_f32<'a>(b: &'a Buffer<'_>) -> Option<&'a [f32]> {
+        match b {
+            Buffer::F32(s) => Some(s),
+            Buffer::F64(_) => None,
         }
-        update(slice, others, f);
-        true
-    } else if let Ok(slice) = own.as_mut_slice::<f64>() {
-        let others: Option<[&[f64]; M]> = others
-            .iter()
-            .map(|b| match b {
-                Buffer::F64(s) => Some(&**s),
-                Buffer::F32(_) => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .and_then(|v| v.try_into().ok());
-        let Some(others) = others else { return false };
-        if others.iter().any(|o| o.len() != slice.len()) {
-            return false;
+    }
+    fn as_f64<'a>(b: &'a Buffer<'_>) -> Option<&'a [f64]> {
+        match b {
+            Buffer::F64(s) => Some(s),
+            Buffer::F32(_) => None,
         }
-        update(slice, others, f);
+    }
+    fn run<E: Element, const M: usize>(
+        own: &mut [E],
+        others: [Option<&[E]>; M],
+        f: &impl InPlace<M>,
+    ) -> bool {
+        let others: [&[E]; M] = match others.iter().copied().collect::<Option<Vec<_>>>() {
+            Some(v) if v.iter().all(|o| o.len() == own.len()) => match v.try_into() {
+                Ok(others) => others,
+                Err(_) => return false,
+            },
+            _ => return false,
+        };
+        update(own, others, f);
         true
+    }
+    if let Ok(own) = own.as_mut_slice::<f32>() {
+        run(own, others.map(as_f32), f)
+    } else if let Ok(own) = own.as_mut_slice::<f64>() {
+        run(own, others.map(as_f64), f)
     } else {
         false
     }
