@@ -13,7 +13,7 @@ use nonlin_eval::plot::{Lines, Series, save};
 use nonlin_train::fs::write_atomic;
 use std::path::{Path, PathBuf};
 
-const DEFAULT_ACTIVATIONS: &str = "relu;leaky_relu;elu;selu;gelu;gelu_tanh;quick_gelu;silu;mish;softplus;sigmoid;tanh;softsign;log_sigmoid;hard_swish";
+const DEFAULT_ACTIVATIONS: &str = "relu;leaky_relu;elu;selu;gelu;gelu_tanh;quick_gelu;silu;mish;softplus;sigmoid;tanh;softsign;log_sigmoid;hard_swish;glu;swiglu;geglu;maxout(k=2)";
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {

@@ -9,6 +9,7 @@
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
 
+use crate::glu::{Gated, GluVariant, with_gate};
 use crate::kernel::{
     Parametric, ParametricKernel, Pointwise, PointwiseKernel, VisitPointwise, composed,
     parametric_kernel,
@@ -16,7 +17,7 @@ use crate::kernel::{
 use crate::real::Real;
 use crate::real32::F32;
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
-use burn::tensor::{DType, Shape, TensorData};
+use burn::tensor::{DType, FloatDType, Shape, TensorData};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -154,9 +155,9 @@ impl<P: Pointwise + Sync> Formula<2> for Slope<'_, P> {
 }
 
 /// `f(x, p)`.
-struct ParametricValue<K>(K);
+struct ParametricValue<'a, K>(&'a K);
 
-impl<K: Parametric + Sync> Formula<2> for ParametricValue<K> {
+impl<K: Parametric + Sync> Formula<2> for ParametricValue<'_, K> {
     #[inline(always)]
     fn at<R: Real>(&self, [x, p]: [R; 2]) -> R {
         self.0.value(x, p)
@@ -164,9 +165,9 @@ impl<K: Parametric + Sync> Formula<2> for ParametricValue<K> {
 }
 
 /// `grad · ∂f/∂x`.
-struct ParametricSlopeX<K>(K);
+struct ParametricSlopeX<'a, K>(&'a K);
 
-impl<K: Parametric + Sync> Formula<3> for ParametricSlopeX<K> {
+impl<K: Parametric + Sync> Formula<3> for ParametricSlopeX<'_, K> {
     #[inline(always)]
     fn at<R: Real>(&self, [x, p, grad]: [R; 3]) -> R {
         grad * self.0.derivative_x(x, p)
@@ -174,9 +175,9 @@ impl<K: Parametric + Sync> Formula<3> for ParametricSlopeX<K> {
 }
 
 /// `grad · ∂f/∂p`.
-struct ParametricSlopeP<K>(K);
+struct ParametricSlopeP<'a, K>(&'a K);
 
-impl<K: Parametric + Sync> Formula<3> for ParametricSlopeP<K> {
+impl<K: Parametric + Sync> Formula<3> for ParametricSlopeP<'_, K> {
     #[inline(always)]
     fn at<R: Real>(&self, [x, p, grad]: [R; 3]) -> R {
         grad * self.0.derivative_p(x, p)
@@ -209,12 +210,17 @@ fn map<T: CpuTensor, const N: usize>(inputs: [&T; N], f: impl Formula<N>) -> Opt
 }
 
 /// An element type the kernels loop over, and the [`Real`] its formulas run in.
-trait Element: Copy + Default + Send + Sync {
+trait Element: Copy + Default + PartialOrd + Send + Sync {
+    fn is_nan(self) -> bool;
     fn eval<const N: usize>(f: &impl Formula<N>, inputs: [Self; N]) -> Self;
     fn eval_over<const M: usize>(f: &impl InPlace<M>, others: [Self; M], own: Self) -> Self;
 }
 
 impl Element for f32 {
+    #[inline(always)]
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
     #[inline(always)]
     fn eval<const N: usize>(f: &impl Formula<N>, inputs: [f32; N]) -> f32 {
         f.at(inputs.map(F32)).0
@@ -226,6 +232,10 @@ impl Element for f32 {
 }
 
 impl Element for f64 {
+    #[inline(always)]
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
     #[inline(always)]
     fn eval<const N: usize>(f: &impl Formula<N>, inputs: [f64; N]) -> f64 {
         f.at(inputs)
@@ -474,7 +484,7 @@ pub(crate) fn parametric<B: Backend>(
 where
     FloatTensor<B>: CpuTensor,
 {
-    parametric_kernel!(kernel, |f| map([&x, &p], ParametricValue(f)))
+    parametric_kernel!(kernel, |f| map([&x, &p], ParametricValue(&f)))
         .unwrap_or_else(|| composed::parametric::<B>(x, p, kernel))
 }
 
@@ -489,13 +499,425 @@ where
 {
     let inputs = [&x, &p, &grad];
     let (dx, dp) = parametric_kernel!(kernel, |f| (
-        map(inputs, ParametricSlopeX(f)),
-        map(inputs, ParametricSlopeP(f))
+        map(inputs, ParametricSlopeX(&f)),
+        map(inputs, ParametricSlopeP(&f))
     ));
     match (dx, dp) {
         (Some(dx), Some(dp)) => (dx, dp),
         _ => composed::parametric_backward::<B>(x, p, grad, kernel),
     }
+}
+
+/// A tensor split along one dimension, seen as `[rows, parts, len]`: each row of the output (of
+/// `len` elements) reduces the `parts` slices of one input row. GLU: `parts = 2` halves of the
+/// dimension; Maxout: each unit's `k` consecutive pieces, `len` the size after the dimension.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    parts: usize,
+    len: usize,
+}
+
+impl Split {
+    /// The two halves of `dim`.
+    fn halves(shape: &Shape, dim: usize) -> Self {
+        Self {
+            parts: 2,
+            len: shape[dim] / 2 * shape[dim + 1..].iter().product::<usize>(),
+        }
+    }
+
+    /// Groups of `k` consecutive elements along `dim`.
+    fn groups(shape: &Shape, dim: usize, k: usize) -> Self {
+        Self {
+            parts: k,
+            len: shape[dim + 1..].iter().product(),
+        }
+    }
+
+    /// The input row `row`'s part `part`, elements `col .. col + n`.
+    #[inline(always)]
+    fn part<E>(self, x: &[E], row: usize, part: usize, col: usize, n: usize) -> &[E] {
+        let at = (row * self.parts + part) * self.len + col;
+        &x[at..at + n]
+    }
+}
+
+/// A loop over a run of consecutive output elements within one row of `len` elements.
+trait SegmentLoop<E>: Sync {
+    /// Writes `out`: elements `col .. col + out.len()` of output row `row`.
+    fn segment(&self, row: usize, col: usize, out: &mut [E]);
+}
+
+/// The output as rows of `len` elements: each chunk is cut where rows end, so the segment loops
+/// see contiguous runs (and long rows are still split over threads).
+struct Rows<S> {
+    len: usize,
+    body: S,
+}
+
+impl<E, S: SegmentLoop<E>> ChunkLoop<E> for Rows<S> {
+    #[inline(always)]
+    fn run(&self, start: usize, out: &mut [E]) {
+        let mut done = 0;
+        while done < out.len() {
+            let at = start + done;
+            let (row, col) = (at / self.len, at % self.len);
+            let n = (self.len - col).min(out.len() - done);
+            self.body.segment(row, col, &mut out[done..done + n]);
+            done += n;
+        }
+    }
+}
+
+/// GLU forward: `a · act(b)` over the halves `a`, `b` of each input row.
+struct GluRows<'a, E, G> {
+    x: &'a [E],
+    split: Split,
+    gated: &'a G,
+}
+
+impl<E: Element, G: Parametric + Sync> SegmentLoop<E> for GluRows<'_, E, G> {
+    #[inline(always)]
+    fn segment(&self, row: usize, col: usize, out: &mut [E]) {
+        let n = out.len();
+        let halves = [0, 1].map(|half| self.split.part(self.x, row, half, col, n));
+        Fresh {
+            inputs: halves,
+            f: &ParametricValue(self.gated),
+        }
+        .run(0, out)
+    }
+}
+
+/// GLU backward: input row `r` of the gradient is `[g · act(b), g · a · act'(b)]`; here "row"
+/// `2r + half` is one half of it.
+struct GluGradRows<'a, E, G> {
+    x: &'a [E],
+    grad: &'a [E],
+    split: Split,
+    gated: &'a G,
+}
+
+impl<E: Element, G: Parametric + Sync> SegmentLoop<E> for GluGradRows<'_, E, G> {
+    #[inline(always)]
+    fn segment(&self, row_half: usize, col: usize, out: &mut [E]) {
+        let (row, n) = (row_half / 2, out.len());
+        let [a, b] = [0, 1].map(|half| self.split.part(self.x, row, half, col, n));
+        let at = row * self.split.len + col;
+        let inputs = [a, b, &self.grad[at..at + n]];
+        if row_half % 2 == 0 {
+            let f = ParametricSlopeX(self.gated);
+            Fresh { inputs, f: &f }.run(0, out)
+        } else {
+            let f = ParametricSlopeP(self.gated);
+            Fresh { inputs, f: &f }.run(0, out)
+        }
+    }
+}
+
+/// Whether `candidate` takes the place of `best` in a Maxout group: the first NaN wins, else the
+/// first maximum (PyTorch's `max(dim)` on the CPU), so a later equal piece never does.
+#[inline(always)]
+fn replaces<E: Element>(best: E, candidate: E) -> bool {
+    !best.is_nan() && (candidate > best || candidate.is_nan())
+}
+
+/// The index of the winning piece of a group.
+#[inline(always)]
+fn winner<E: Element>(pieces: impl Iterator<Item = E>) -> usize {
+    let mut best: Option<(usize, E)> = None;
+    for (p, v) in pieces.enumerate() {
+        best = match best {
+            Some((_, b)) if !replaces(b, v) => best,
+            _ => Some((p, v)),
+        };
+    }
+    best.map_or(0, |(p, _)| p)
+}
+
+/// Maxout forward, pieces `len > 1` apart: a running max over whole runs, which vectorises.
+struct MaxRows<'a, E> {
+    x: &'a [E],
+    split: Split,
+}
+
+impl<E: Element> SegmentLoop<E> for MaxRows<'_, E> {
+    #[inline(always)]
+    fn segment(&self, row: usize, col: usize, out: &mut [E]) {
+        let n = out.len();
+        out.copy_from_slice(self.split.part(self.x, row, 0, col, n));
+        for part in 1..self.split.parts {
+            let piece = self.split.part(self.x, row, part, col, n);
+            for (o, &v) in out.iter_mut().zip(piece) {
+                if replaces(*o, v) {
+                    *o = v;
+                }
+            }
+        }
+    }
+}
+
+/// Maxout forward, pieces adjacent (`len = 1`, the last dimension): output `i` is the winner of
+/// input `i·k .. i·k + k`.
+struct MaxAdjacent<'a, E> {
+    x: &'a [E],
+    k: usize,
+}
+
+impl<E: Element> ChunkLoop<E> for MaxAdjacent<'_, E> {
+    #[inline(always)]
+    fn run(&self, start: usize, out: &mut [E]) {
+        let groups = self.x[start * self.k..(start + out.len()) * self.k].chunks_exact(self.k);
+        for (o, group) in out.iter_mut().zip(groups) {
+            *o = group[winner(group.iter().copied())];
+        }
+    }
+}
+
+/// Maxout backward, pieces `len > 1` apart: "row" `r·k + p` is piece `p` of input row `r`, which
+/// gets the output's gradient where it won and 0 elsewhere.
+struct MaxGradRows<'a, E> {
+    x: &'a [E],
+    grad: &'a [E],
+    split: Split,
+}
+
+impl<E: Element> SegmentLoop<E> for MaxGradRows<'_, E> {
+    #[inline(always)]
+    fn segment(&self, row_part: usize, col: usize, out: &mut [E]) {
+        let (row, part) = (row_part / self.split.parts, row_part % self.split.parts);
+        let at = row * self.split.len + col;
+        let grad = &self.grad[at..at + out.len()];
+        for (j, (o, &g)) in out.iter_mut().zip(grad).enumerate() {
+            let pieces = (0..self.split.parts)
+                .map(|p| self.x[(row * self.split.parts + p) * self.split.len + col + j]);
+            *o = if winner(pieces) == part {
+                g
+            } else {
+                E::default()
+            };
+        }
+    }
+}
+
+/// Maxout backward, pieces adjacent: input `i` gets the gradient of output `i / k` if it won.
+struct MaxGradAdjacent<'a, E> {
+    x: &'a [E],
+    grad: &'a [E],
+    k: usize,
+}
+
+impl<E: Element> ChunkLoop<E> for MaxGradAdjacent<'_, E> {
+    #[inline(always)]
+    fn run(&self, start: usize, out: &mut [E]) {
+        let k = self.k;
+        let (mut group, mut piece) = (start / k, start % k);
+        let best = |group: usize| winner(self.x[group * k..group * k + k].iter().copied());
+        let mut won = best(group);
+        for o in out.iter_mut() {
+            *o = if piece == won {
+                self.grad[group]
+            } else {
+                E::default()
+            };
+            piece += 1;
+            if piece == k && (group + 1) * k < self.x.len() {
+                (group, piece) = (group + 1, 0);
+                won = best(group);
+            }
+        }
+    }
+}
+
+/// A split kernel over the buffers of equally typed tensors, for either float width.
+trait SplitKernel {
+    fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]);
+}
+
+/// Runs `kernel` over `inputs`' buffers into a fresh tensor of `shape`. float32 and float64 run
+/// as they are; other float dtypes (f16, bf16) run in float32 and are cast back.
+fn run_split<B: Backend>(
+    inputs: Vec<FloatTensor<B>>,
+    shape: Shape,
+    kernel: &impl SplitKernel,
+) -> FloatTensor<B>
+where
+    FloatTensor<B>: CpuTensor,
+{
+    let dtype = inputs[0].dtype();
+    let buffers: Option<Vec<Buffer<'_>>> = inputs.iter().map(|t| t.buffer()).collect();
+    let n = shape.num_elements();
+    match buffers.as_deref() {
+        Some(buffers @ [Buffer::F32(_), ..]) => {
+            let slices: Vec<&[f32]> = buffers
+                .iter()
+                .filter_map(|b| match b {
+                    Buffer::F32(s) => Some(&**s),
+                    Buffer::F64(_) => None,
+                })
+                .collect();
+            let mut out = vec![0f32; n];
+            kernel.run(&slices, &mut out);
+            FloatTensor::<B>::from_f32(out, shape)
+        }
+        Some(buffers @ [Buffer::F64(_), ..]) => {
+            let slices: Vec<&[f64]> = buffers
+                .iter()
+                .filter_map(|b| match b {
+                    Buffer::F64(s) => Some(&**s),
+                    Buffer::F32(_) => None,
+                })
+                .collect();
+            let mut out = vec![0f64; n];
+            kernel.run(&slices, &mut out);
+            FloatTensor::<B>::from_f64(out, shape)
+        }
+        _ => {
+            let as_f32 = inputs
+                .into_iter()
+                .map(|t| B::float_cast(t, FloatDType::F32))
+                .collect();
+            let out = run_split::<B>(as_f32, shape, kernel);
+            B::float_cast(out, dtype.into())
+        }
+    }
+}
+
+/// The shape of `shape` with `dim` divided by `parts`.
+fn reduced(shape: &Shape, dim: usize, parts: usize) -> Shape {
+    let mut out = shape.clone();
+    out[dim] /= parts;
+    out
+}
+
+pub(crate) fn glu_split<B: Backend>(
+    x: FloatTensor<B>,
+    variant: GluVariant,
+    dim: usize,
+) -> FloatTensor<B>
+where
+    FloatTensor<B>: CpuTensor,
+{
+    struct Forward(GluVariant, Split);
+    impl SplitKernel for Forward {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+            with_gate!(self.0, |gate| {
+                let body = GluRows {
+                    x: inputs[0],
+                    split: self.1,
+                    gated: &Gated(gate),
+                };
+                for_chunks(
+                    out,
+                    &Rows {
+                        len: self.1.len,
+                        body,
+                    },
+                )
+            })
+        }
+    }
+    let shape = x.shape();
+    let kernel = Forward(variant, Split::halves(&shape, dim));
+    run_split::<B>(vec![x], reduced(&shape, dim, 2), &kernel)
+}
+
+pub(crate) fn glu_split_backward<B: Backend>(
+    x: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    variant: GluVariant,
+    dim: usize,
+) -> FloatTensor<B>
+where
+    FloatTensor<B>: CpuTensor,
+{
+    struct Backward(GluVariant, Split);
+    impl SplitKernel for Backward {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+            with_gate!(self.0, |gate| {
+                let body = GluGradRows {
+                    x: inputs[0],
+                    grad: inputs[1],
+                    split: self.1,
+                    gated: &Gated(gate),
+                };
+                for_chunks(
+                    out,
+                    &Rows {
+                        len: self.1.len,
+                        body,
+                    },
+                )
+            })
+        }
+    }
+    let shape = x.shape();
+    let kernel = Backward(variant, Split::halves(&shape, dim));
+    run_split::<B>(vec![x, grad], shape, &kernel)
+}
+
+pub(crate) fn maxout<B: Backend>(x: FloatTensor<B>, k: usize, dim: usize) -> FloatTensor<B>
+where
+    FloatTensor<B>: CpuTensor,
+{
+    struct Forward(Split);
+    impl SplitKernel for Forward {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+            let (x, split) = (inputs[0], self.0);
+            if split.len == 1 {
+                for_chunks(out, &MaxAdjacent { x, k: split.parts })
+            } else {
+                for_chunks(
+                    out,
+                    &Rows {
+                        len: split.len,
+                        body: MaxRows { x, split },
+                    },
+                )
+            }
+        }
+    }
+    let shape = x.shape();
+    let kernel = Forward(Split::groups(&shape, dim, k));
+    run_split::<B>(vec![x], reduced(&shape, dim, k), &kernel)
+}
+
+pub(crate) fn maxout_backward<B: Backend>(
+    x: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    k: usize,
+    dim: usize,
+) -> FloatTensor<B>
+where
+    FloatTensor<B>: CpuTensor,
+{
+    struct Backward(Split);
+    impl SplitKernel for Backward {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+            let (x, grad, split) = (inputs[0], inputs[1], self.0);
+            if split.len == 1 {
+                for_chunks(
+                    out,
+                    &MaxGradAdjacent {
+                        x,
+                        grad,
+                        k: split.parts,
+                    },
+                )
+            } else {
+                for_chunks(
+                    out,
+                    &Rows {
+                        len: split.len,
+                        body: MaxGradRows { x, grad, split },
+                    },
+                )
+            }
+        }
+    }
+    let shape = x.shape();
+    let kernel = Backward(Split::groups(&shape, dim, k));
+    run_split::<B>(vec![x, grad], shape, &kernel)
 }
 
 #[cfg(test)]

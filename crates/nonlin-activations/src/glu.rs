@@ -18,12 +18,11 @@
 //! - [`GluFeedForward`]: the transformer feed-forward block `(act(x W) ⊗ x V) W₂`, without biases
 //!   by default, as in the paper.
 
-use crate::activations::{
-    gelu::Gelu, identity::Identity, relu::Relu, sigmoid::Sigmoid, silu::Silu,
-};
 use crate::error::ActivationError;
 use crate::info::{ActivationInfo, Saturation};
+use crate::kernel::{Parametric, ParametricKernel, Pointwise, parametric};
 use crate::maxout::resolve_dim;
+use crate::real::Real;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
@@ -45,6 +44,36 @@ pub enum GluVariant {
     /// No activation.
     Bilinear,
 }
+
+/// Evaluates `$body` with `$gate` bound to the variant's gate activation (a unit struct with its
+/// [`Pointwise`] formula): the one place that maps a [`GluVariant`] to its activation.
+macro_rules! with_gate {
+    ($variant:expr, |$gate:ident| $body:expr) => {
+        match $variant {
+            $crate::glu::GluVariant::Glu => {
+                let $gate = $crate::activations::sigmoid::Sigmoid;
+                $body
+            }
+            $crate::glu::GluVariant::Geglu => {
+                let $gate = $crate::activations::gelu::Gelu;
+                $body
+            }
+            $crate::glu::GluVariant::Swiglu => {
+                let $gate = $crate::activations::silu::Silu;
+                $body
+            }
+            $crate::glu::GluVariant::Reglu => {
+                let $gate = $crate::activations::relu::Relu;
+                $body
+            }
+            $crate::glu::GluVariant::Bilinear => {
+                let $gate = $crate::activations::identity::Identity;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_gate;
 
 impl GluVariant {
     /// Every variant, in catalog order.
@@ -69,13 +98,33 @@ impl GluVariant {
 
     /// Applies the gate activation, with the element-wise module's conventions.
     pub fn gate<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
-        match self {
-            Self::Glu => Sigmoid.forward(x),
-            Self::Geglu => Gelu.forward(x),
-            Self::Swiglu => Silu.forward(x),
-            Self::Reglu => Relu.forward(x),
-            Self::Bilinear => Identity.forward(x),
-        }
+        with_gate!(self, |gate| gate.forward(x))
+    }
+
+    /// `value ⊗ act(gate)` as one differentiable op: a single pass on the CPU backends, whose
+    /// backward keeps only the two inputs.
+    pub fn apply<const D: usize>(self, value: Tensor<D>, gate: Tensor<D>) -> Tensor<D> {
+        parametric(value, gate, ParametricKernel::Gated(self))
+    }
+}
+
+/// The formula of every GLU variant, `f(a, b) = a · act(b)` for value `a` and gate `b`, with its
+/// partial derivatives `∂f/∂a = act(b)` and `∂f/∂b = a · act'(b)` (PyTorch's `glu_backward`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Gated<P>(pub P);
+
+impl<P: Pointwise> Parametric for Gated<P> {
+    #[inline(always)]
+    fn value<R: Real>(&self, a: R, b: R) -> R {
+        a * self.0.value(b)
+    }
+    #[inline(always)]
+    fn derivative_x<R: Real>(&self, _a: R, b: R) -> R {
+        self.0.value(b)
+    }
+    #[inline(always)]
+    fn derivative_p<R: Real>(&self, a: R, b: R) -> R {
+        a * self.0.derivative(b)
     }
 }
 
@@ -132,9 +181,13 @@ impl Glu {
     ) -> Result<Tensor<D>, ActivationError> {
         let dim = resolve_dim(self.variant.name(), self.dim, D)?;
         let half = self.output_size(input.dims()[dim])?;
-        let value = input.clone().narrow(dim, 0, half);
-        let gate = input.narrow(dim, half, half);
-        Ok(value * self.variant.gate(gate))
+        match crate::split::glu(input.clone(), self.variant, dim) {
+            Some(fused) => Ok(fused),
+            None => Ok(self.variant.apply(
+                input.clone().narrow(dim, 0, half),
+                input.narrow(dim, half, half),
+            )),
+        }
     }
 
     /// Applies the gated unit.
@@ -208,7 +261,8 @@ impl GatedLinear {
     /// - input: `[..., d_input]`
     /// - output: `[..., d_output]`
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        self.variant.gate(self.gate.forward(input.clone())) * self.value.forward(input)
+        let gate = self.gate.forward(input.clone());
+        self.variant.apply(self.value.forward(input), gate)
     }
 }
 
@@ -332,6 +386,50 @@ mod tests {
         let x = Tensor::<1>::from_data(TensorData::from([2.0f32, -1.0, 0.0, 3.0]), &Device::flex());
         let y = GluConfig::new(GluVariant::Reglu).init().forward(x);
         assert_close(&to_vec(y), &[0.0, -3.0]);
+    }
+
+    /// The single-pass split kernel (flex, ndarray) against the halves taken by `narrow`, gated
+    /// by the element-wise module and multiplied, all differentiated by autodiff: values and
+    /// gradients for every variant and split dimension.
+    #[test]
+    fn single_pass_kernel_matches_narrow_gate_and_multiply() {
+        let xs: Vec<f32> = (0..4 * 6 * 2)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.41)
+            .collect();
+        let upstream: Vec<f32> = (0..48).map(|i| 0.5 + (i % 5) as f32).collect();
+        #[allow(deprecated)]
+        for device in [Device::flex(), Device::ndarray()] {
+            let device = device.autodiff();
+            for variant in GluVariant::ALL {
+                for dim in 0..3 {
+                    let x = Tensor::<3>::from_data(TensorData::new(xs.clone(), [4, 6, 2]), &device);
+                    let mut out = [4, 6, 2];
+                    out[dim] /= 2;
+                    let up = Tensor::<3>::from_data(
+                        TensorData::new(upstream[..24].to_vec(), out),
+                        &device,
+                    );
+                    let run = |fused: bool| {
+                        let x = x.clone().require_grad();
+                        let y = if fused {
+                            crate::split::glu(x.clone(), variant, dim).expect("a CPU backend")
+                        } else {
+                            let half = out[dim];
+                            x.clone().narrow(dim, 0, half)
+                                * variant.gate(x.clone().narrow(dim, half, half))
+                        };
+                        let grads = (y.clone() * up.clone()).sum().backward();
+                        (
+                            to_vec(y.flatten(0, 2)),
+                            to_vec(x.grad(&grads).unwrap().flatten(0, 2)),
+                        )
+                    };
+                    let (fused, reference) = (run(true), run(false));
+                    assert_close(&fused.0, &reference.0);
+                    assert_close(&fused.1, &reference.1);
+                }
+            }
+        }
     }
 
     #[test]

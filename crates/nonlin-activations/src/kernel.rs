@@ -121,6 +121,8 @@ pub enum ParametricKernel {
     Swish,
     /// `x + sin²(p·x)/p` (Snake).
     Snake,
+    /// `x · act(p)`: value `x` gated by `p` (the GLU family, see [`crate::glu::Gated`]).
+    Gated(crate::glu::GluVariant),
 }
 
 /// Declares a unit type whose [`Parametric`] implementation is the formulas of an activation module
@@ -171,6 +173,12 @@ macro_rules! parametric_kernel {
             $crate::kernel::ParametricKernel::Snake => {
                 let $f = $crate::kernel::SnakeFormula;
                 $body
+            }
+            $crate::kernel::ParametricKernel::Gated(variant) => {
+                $crate::glu::with_gate!(variant, |gate| {
+                    let $f = $crate::glu::Gated(gate);
+                    $body
+                })
             }
         }
     };

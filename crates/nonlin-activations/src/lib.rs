@@ -40,6 +40,7 @@ pub mod maxout;
 pub mod real;
 pub mod real32;
 pub mod spec;
+mod split;
 
 pub use catalog::{Activation, ActivationConfig, CATALOG, CatalogEntry, lookup, spec_serde};
 pub use error::ActivationError;

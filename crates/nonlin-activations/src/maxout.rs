@@ -82,15 +82,11 @@ impl MaxoutGroups {
         input: Tensor<D>,
     ) -> Result<Tensor<D>, ActivationError> {
         let dim = resolve_dim("maxout", self.dim, D)?;
-        let dims = input.dims();
-        let units = self.output_size(dims[dim])?;
-        let outer: usize = dims[..dim].iter().product();
-        let inner: usize = dims[dim + 1..].iter().product();
-        let pieces = input.reshape([outer * units, self.k, inner]);
-        let index = first_max_index(pieces.clone().detach(), self.k);
-        let mut out_dims = dims;
-        out_dims[dim] = units;
-        Ok(pieces.gather(1, index).reshape(out_dims))
+        self.output_size(input.dims()[dim])?;
+        match crate::split::maxout(input.clone(), self.k, dim) {
+            Some(fused) => Ok(fused),
+            None => Ok(group_max_composed(input, self.k, dim)),
+        }
     }
 
     /// Applies the group max.
@@ -100,6 +96,20 @@ impl MaxoutGroups {
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
         self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
     }
+}
+
+/// The group max composed of tensor ops (gather at the winning index), for backends without the
+/// single-pass kernel.
+fn group_max_composed<const D: usize>(input: Tensor<D>, k: usize, dim: usize) -> Tensor<D> {
+    let dims = input.dims();
+    let units = dims[dim] / k;
+    let outer: usize = dims[..dim].iter().product();
+    let inner: usize = dims[dim + 1..].iter().product();
+    let pieces = input.reshape([outer * units, k, inner]);
+    let index = first_max_index(pieces.clone().detach(), k);
+    let mut out_dims = dims;
+    out_dims[dim] = units;
+    pieces.gather(1, index).reshape(out_dims)
 }
 
 /// `[rows, k, inner] → [rows, 1, inner]`: the index of the first NaN if a group has one, else of the
@@ -239,6 +249,70 @@ mod tests {
             &to_vec(x.grad(&grads).unwrap().flatten(0, 1)),
             &[1.0, 0.0, 0.0, 1.0],
         );
+    }
+
+    /// The single-pass kernel (flex, ndarray) against the composed gather on the same backend:
+    /// values and gradients, for every split dimension, with ties, NaN and infinities.
+    #[test]
+    fn single_pass_kernel_matches_the_composed_op() {
+        let values = [
+            1.0f32,
+            3.0,
+            3.0,
+            -2.0,
+            f32::NAN,
+            0.5,
+            f32::INFINITY,
+            -0.0,
+            0.0,
+        ];
+        let xs: Vec<f32> = (0..4 * 6 * 3)
+            .map(|i| values[(i * 7 + i / 5) % values.len()] + (i % 3) as f32)
+            .collect();
+        let upstream: Vec<f32> = (0..4 * 6 * 3).map(|i| 1.0 + i as f32).collect();
+        #[allow(deprecated)]
+        for device in [Device::flex(), Device::ndarray()] {
+            let device = device.autodiff();
+            for (k, dim) in [(2, 0), (3, 1), (2, 1), (6, 1), (3, 2), (1, 2)] {
+                let x = Tensor::<3>::from_data(TensorData::new(xs.clone(), [4, 6, 3]), &device);
+                let mut out = [4, 6, 3];
+                out[dim] /= k;
+                let n = out.iter().product::<usize>();
+                let up =
+                    Tensor::<3>::from_data(TensorData::new(upstream[..n].to_vec(), out), &device);
+                let run = |fused: bool| {
+                    let x = x.clone().require_grad();
+                    let y = if fused {
+                        crate::split::maxout(x.clone(), k, dim).expect("a CPU backend")
+                    } else {
+                        group_max_composed(x.clone(), k, dim)
+                    };
+                    let grads = (y.clone() * up.clone()).sum().backward();
+                    (
+                        to_vec(y.flatten(0, 2)),
+                        to_vec(x.grad(&grads).unwrap().flatten(0, 2)),
+                    )
+                };
+                let (fused, composed) = (run(true), run(false));
+                let same = |a: &[f32], b: &[f32]| {
+                    a.iter()
+                        .zip(b)
+                        .all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()))
+                };
+                assert!(
+                    same(&fused.0, &composed.0),
+                    "k={k} dim={dim} values {:?} vs {:?}",
+                    fused.0,
+                    composed.0
+                );
+                assert!(
+                    same(&fused.1, &composed.1),
+                    "k={k} dim={dim} grads {:?} vs {:?}",
+                    fused.1,
+                    composed.1
+                );
+            }
+        }
     }
 
     #[test]

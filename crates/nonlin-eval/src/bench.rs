@@ -3,7 +3,7 @@
 //! (wgpu is asynchronous).
 //!
 //! - [`activations`]: forward and forward+backward time per activation and size, as elements/s,
-//!   effective GB/s (4 bytes read and 4 written per element forward), and the ratio to an
+//!   effective GB/s (4 bytes per element read and written forward), and the ratio to an
 //!   element-wise pass (`x · 1`, a copy through the same backend) and to Burn's own op;
 //! - [`training`]: training throughput (samples/s) of MLPs on MNIST-shaped random data;
 //! - [`autodiff_memory`]: the resident memory an activation's autodiff graph keeps, nonlin's
@@ -15,7 +15,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::activation as burn_act;
 use burn::tensor::{Device, Distribution, Int, Tensor};
-use nonlin_activations::{Activation, ActivationConfig};
+use nonlin_activations::{Activation, ActivationConfig, GluVariant};
 use nonlin_backend::Backend;
 use nonlin_train::{ModelConfig, ModelKind, TrainingConfig};
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,7 @@ pub fn burn_builtin(config: &ActivationConfig) -> Option<fn(Tensor<1>) -> Tensor
         C::Elu(c) if c.alpha == 1.0 => |x| burn_act::elu(x, 1.0),
         C::Celu(c) if c.alpha == 1.0 => |x| burn_act::celu(x, 1.0),
         C::Softplus(c) if c.beta == 1.0 && c.threshold == 20.0 => |x| burn_act::softplus(x, 1.0),
+        C::Glu(c) if c.variant == GluVariant::Glu && c.dim == -1 => |x| burn_act::glu(x, -1),
         _ => return None,
     })
 }
@@ -93,8 +94,10 @@ pub struct ActivationBench {
     pub backend: String,
     /// Activation spec (`copy` for the element-wise baseline).
     pub activation: String,
-    /// Elements.
+    /// Input elements.
     pub elements: usize,
+    /// Output elements: fewer than the input's for Maxout (÷k) and the GLU family (÷2).
+    pub outputs: usize,
     /// Forward time.
     pub forward: Timing,
     /// Forward + backward time (`y.sum().backward()` and reading the input gradient).
@@ -111,9 +114,9 @@ impl ActivationBench {
         self.elements as f64 / self.forward.median
     }
 
-    /// Effective bandwidth of the forward pass, GB/s (4 bytes in, 4 out per element).
+    /// Effective bandwidth of the forward pass, GB/s (4 bytes per element read and written).
     pub fn gigabytes_per_second(&self) -> f64 {
-        8.0 * self.elements as f64 / self.forward.median / 1e9
+        4.0 * (self.elements + self.outputs) as f64 / self.forward.median / 1e9
     }
 }
 
@@ -158,12 +161,13 @@ pub fn activations(
             backend: backend.describe(),
             activation: "copy".into(),
             elements,
+            outputs: elements,
             forward,
             forward_backward,
             burn_forward: None,
             burn_forward_backward: None,
         });
-        for config in configs.iter().filter(|c| c.width_factor() == 1) {
+        for config in configs {
             let activation: Activation = config
                 .init(&device)
                 .map_err(|e| EvalError::Invalid(e.to_string()))?;
@@ -176,6 +180,7 @@ pub fn activations(
                 backend: backend.describe(),
                 activation: config.spec(),
                 elements,
+                outputs: elements / config.width_factor(),
                 forward,
                 forward_backward,
                 burn_forward: burn.map(|b| b.0),
@@ -309,7 +314,7 @@ pub fn autodiff_memory(
         Some(after.saturating_sub(before))
     };
     let mut out = Vec::new();
-    for config in configs.iter().filter(|c| c.width_factor() == 1) {
+    for config in configs {
         let activation = config
             .init(device)
             .map_err(|e| EvalError::Invalid(e.to_string()))?;

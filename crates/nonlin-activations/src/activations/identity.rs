@@ -22,6 +22,19 @@ impl Identity {
     }
 }
 
+/// The formula, for gates that may be the identity (the bilinear GLU variant). The module itself
+/// skips the op: [`Identity::forward`] returns its input.
+impl Pointwise for Identity {
+    #[inline(always)]
+    fn value<R: Real>(&self, x: R) -> R {
+        x
+    }
+    #[inline(always)]
+    fn derivative<R: Real>(&self, x: R) -> R {
+        x.lit(1.0)
+    }
+}
+
 /// Catalog entry.
 pub const INFO: ActivationInfo = ActivationInfo {
     name: "identity",
