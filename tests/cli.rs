@@ -423,7 +423,7 @@ fn benches_print_their_tables_and_json() {
             "--backends",
             "ndarray,flex",
             "--over-activations",
-            "relu;gelu;elu(alpha=0.5)",
+            "relu;gelu;elu(alpha=0.5);glu;maxout(k=4)",
             "--out",
             "act.json",
         ],
@@ -432,16 +432,44 @@ fn benches_print_their_tables_and_json() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let rows = json_file(&dir.join("act.json"));
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 2 * 4, "copy + 3 activations on 2 backends");
+    assert_eq!(rows.len(), 2 * 6, "copy + 5 activations on 2 backends");
     for row in rows {
         assert!(row["forward"]["median"].as_f64().unwrap() > 0.0);
         assert!(row["forward"]["min"].as_f64() <= row["forward"]["max"].as_f64());
         let burn = !row["burn_forward"].is_null();
         let name = row["activation"].as_str().unwrap();
-        assert_eq!(burn, name == "relu" || name == "gelu", "{name}");
+        assert_eq!(burn, ["relu", "gelu", "glu"].contains(&name), "{name}");
+        let outputs = row["outputs"].as_u64().unwrap();
+        let expected = match name {
+            "glu" => 2048,
+            "maxout(k=4)" => 1024,
+            _ => 4096,
+        };
+        assert_eq!(outputs, expected, "{name}");
     }
     let table = text(&out.stdout);
-    assert_eq!(table.lines().filter(|l| l.contains("| flex")).count(), 4);
+    assert_eq!(table.lines().filter(|l| l.contains("| flex")).count(), 6);
+
+    // a split the size does not allow is a clear error, not a panic
+    let out = run(
+        &[
+            "bench",
+            "activations",
+            "--sizes",
+            "4096",
+            "--backends",
+            "flex",
+            "--over-activations",
+            "maxout(k=3)",
+        ],
+        &dir,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("multiple of 3") && stderr.contains("--sizes"),
+        "{stderr}"
+    );
 
     let out = run(
         &[

@@ -622,17 +622,36 @@ fn replaces<E: Element>(best: E, candidate: E) -> bool {
     !best.is_nan() && (candidate > best || candidate.is_nan())
 }
 
-/// The index of the winning piece of a group.
+/// The index of the winning piece of a group (branch-free, so loops over groups vectorise).
 #[inline(always)]
-fn winner<E: Element>(pieces: impl Iterator<Item = E>) -> usize {
-    let mut best: Option<(usize, E)> = None;
-    for (p, v) in pieces.enumerate() {
-        best = match best {
-            Some((_, b)) if !replaces(b, v) => best,
-            _ => Some((p, v)),
-        };
+fn winner<E: Element>(k: usize, piece: impl Fn(usize) -> E) -> usize {
+    let (mut best, mut at) = (piece(0), 0);
+    for p in 1..k {
+        let v = piece(p);
+        let replace = replaces(best, v);
+        best = if replace { v } else { best };
+        at = if replace { p } else { at };
     }
-    best.map_or(0, |(p, _)| p)
+    at
+}
+
+/// Runs `body` with the group size as a constant where it is a small common one, so the loops
+/// over `[E; K]` groups unroll and vectorise; with the runtime size otherwise.
+#[inline(always)]
+fn with_group_size<R>(k: usize, body: impl GroupLoop<Output = R>) -> R {
+    match k {
+        2 => body.run::<2>(),
+        3 => body.run::<3>(),
+        4 => body.run::<4>(),
+        _ => body.run::<0>(),
+    }
+}
+
+/// Code over groups of `K` elements; `K = 0` means "the runtime size". Implementations start
+/// with `let k = if K > 0 { K } else { k };`, which makes `k` a constant in each specialisation.
+trait GroupLoop {
+    type Output;
+    fn run<const K: usize>(self) -> Self::Output;
 }
 
 /// Maxout forward, pieces `len > 1` apart: a running max over whole runs, which vectorises.
@@ -667,10 +686,24 @@ struct MaxAdjacent<'a, E> {
 impl<E: Element> ChunkLoop<E> for MaxAdjacent<'_, E> {
     #[inline(always)]
     fn run(&self, start: usize, out: &mut [E]) {
-        let groups = self.x[start * self.k..(start + out.len()) * self.k].chunks_exact(self.k);
-        for (o, group) in out.iter_mut().zip(groups) {
-            *o = group[winner(group.iter().copied())];
+        struct Groups<'a, 'b, E>(&'a [E], &'b mut [E], usize);
+        impl<E: Element> GroupLoop for Groups<'_, '_, E> {
+            type Output = ();
+            #[inline(always)]
+            fn run<const K: usize>(self) {
+                let Groups(x, out, k) = self;
+                let k = if K > 0 { K } else { k };
+                for (o, group) in out.iter_mut().zip(x.chunks_exact(k)) {
+                    *o = group[1..].iter().fold(
+                        group[0],
+                        |best, &v| if replaces(best, v) { v } else { best },
+                    );
+                }
+            }
         }
+        let k = self.k;
+        let x = &self.x[start * k..(start + out.len()) * k];
+        with_group_size(k, Groups(x, out, k))
     }
 }
 
@@ -689,9 +722,8 @@ impl<E: Element> SegmentLoop<E> for MaxGradRows<'_, E> {
         let at = row * self.split.len + col;
         let grad = &self.grad[at..at + out.len()];
         for (j, (o, &g)) in out.iter_mut().zip(grad).enumerate() {
-            let pieces = (0..self.split.parts)
-                .map(|p| self.x[(row * self.split.parts + p) * self.split.len + col + j]);
-            *o = if winner(pieces) == part {
+            let piece = |p| self.x[(row * self.split.parts + p) * self.split.len + col + j];
+            *o = if winner(self.split.parts, piece) == part {
                 g
             } else {
                 E::default()
@@ -710,22 +742,44 @@ struct MaxGradAdjacent<'a, E> {
 impl<E: Element> ChunkLoop<E> for MaxGradAdjacent<'_, E> {
     #[inline(always)]
     fn run(&self, start: usize, out: &mut [E]) {
+        struct Groups<'a, 'b, E>(&'a [E], &'a [E], &'b mut [E], usize);
+        impl<E: Element> GroupLoop for Groups<'_, '_, E> {
+            type Output = ();
+            #[inline(always)]
+            fn run<const K: usize>(self) {
+                let Groups(x, grad, out, k) = self;
+                let k = if K > 0 { K } else { k };
+                for ((o, group), &g) in out.chunks_exact_mut(k).zip(x.chunks_exact(k)).zip(grad) {
+                    let won = winner(k, |p| group[p]);
+                    for (p, o) in o.iter_mut().enumerate() {
+                        *o = if p == won { g } else { E::default() };
+                    }
+                }
+            }
+        }
+        // chunks need not start or end on a group boundary: whole groups in the middle, the
+        // partial ones at either end element by element
         let k = self.k;
-        let (mut group, mut piece) = (start / k, start % k);
-        let best = |group: usize| winner(self.x[group * k..group * k + k].iter().copied());
-        let mut won = best(group);
-        for o in out.iter_mut() {
-            *o = if piece == won {
+        let end = start + out.len();
+        let first_whole = start.div_ceil(k) * k;
+        let last_whole = (end / k * k).max(first_whole);
+        let (head, rest) = out.split_at_mut(first_whole.min(end) - start);
+        let (body, tail) = rest.split_at_mut(last_whole - first_whole.min(end));
+        for (i, o) in (start..)
+            .zip(head.iter_mut())
+            .chain((last_whole..).zip(tail.iter_mut()))
+        {
+            let group = i / k;
+            let won = winner(k, |p| self.x[group * k + p]);
+            *o = if i % k == won {
                 self.grad[group]
             } else {
                 E::default()
             };
-            piece += 1;
-            if piece == k && (group + 1) * k < self.x.len() {
-                (group, piece) = (group + 1, 0);
-                won = best(group);
-            }
         }
+        let groups = first_whole / k..last_whole / k;
+        let x = &self.x[first_whole..last_whole];
+        with_group_size(k, Groups(x, &self.grad[groups], body, k))
     }
 }
 

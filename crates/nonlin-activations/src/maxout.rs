@@ -315,6 +315,34 @@ mod tests {
         }
     }
 
+    /// Large enough that the backward splits its output over threads in chunks that start inside
+    /// a group of 3 or 5.
+    #[test]
+    fn threads_split_groups_without_changing_the_result() {
+        let device = Device::flex().autodiff();
+        for k in [3, 5] {
+            let n = k * 20_011;
+            let xs: Vec<f32> = (0..n).map(|i| ((i * 7919) % 113) as f32).collect();
+            let run = |fused: bool| {
+                let x = Tensor::<2>::from_data(TensorData::new(xs.clone(), [1, n]), &device)
+                    .require_grad();
+                let y = if fused {
+                    crate::split::maxout(x.clone(), k, 1).expect("a CPU backend")
+                } else {
+                    group_max_composed(x.clone(), k, 1)
+                };
+                let weights: Vec<f32> = (0..n / k).map(|i| i as f32).collect();
+                let weights = Tensor::<2>::from_data(TensorData::new(weights, [1, n / k]), &device);
+                let grads = (y.clone() * weights).sum().backward();
+                (
+                    to_vec(y.flatten(0, 1)),
+                    to_vec(x.grad(&grads).unwrap().flatten(0, 1)),
+                )
+            };
+            assert!(run(true) == run(false), "k = {k}");
+        }
+    }
+
     #[test]
     fn nan_wins_its_group() {
         let x = Tensor::<1>::from_data(

@@ -156,6 +156,14 @@ pub fn activations(
     let mut out = Vec::new();
     let device = backend.autodiff();
     for &elements in sizes {
+        for config in configs {
+            config.output_width(elements).map_err(|e| {
+                EvalError::Invalid(format!(
+                    "`{}` at {elements} elements: {e}; choose --sizes that it divides",
+                    config.spec()
+                ))
+            })?;
+        }
         let (forward, forward_backward) = time_function(backend, elements, &|x| x * 1.0);
         out.push(ActivationBench {
             backend: backend.describe(),
@@ -315,6 +323,12 @@ pub fn autodiff_memory(
     };
     let mut out = Vec::new();
     for config in configs {
+        config.output_width(elements).map_err(|e| {
+            EvalError::Invalid(format!(
+                "`{}` at {elements} elements: {e}; choose --elements that it divides",
+                config.spec()
+            ))
+        })?;
         let activation = config
             .init(device)
             .map_err(|e| EvalError::Invalid(e.to_string()))?;
