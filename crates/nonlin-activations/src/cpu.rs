@@ -20,6 +20,7 @@ use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::{DType, FloatDType, Shape, TensorData};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 /// Below this many elements a single thread is faster than splitting the work.
 const PARALLEL_THRESHOLD: usize = 1 << 15;
@@ -248,8 +249,17 @@ impl Element for f64 {
 
 /// `out[i] = f([inputs[0][i], inputs[1][i], …])` into a new buffer.
 fn fill<E: Element, const N: usize>(inputs: [&[E]; N], f: &impl Formula<N>) -> Vec<E> {
-    let mut out = vec![E::default(); inputs[0].len()];
-    for_chunks(&mut out, &Fresh { inputs, f });
+    fresh(inputs[0].len(), |out| for_chunks(out, &Fresh { inputs, f }))
+}
+
+/// A new buffer of `n` elements, every one of which `write` writes. Not zeroed first: `vec![0; n]`
+/// would cost a pass of its own (or page faults) before the kernel's.
+fn fresh<E>(n: usize, write: impl FnOnce(&mut [MaybeUninit<E>])) -> Vec<E> {
+    let mut out = Vec::with_capacity(n);
+    write(&mut out.spare_capacity_mut()[..n]);
+    // SAFETY: every loop given to `fresh` (the `ChunkLoop`s on `MaybeUninit` outputs) writes each
+    // element of its chunk, and `for_chunks` hands every chunk of `out` to one.
+    unsafe { out.set_len(n) };
     out
 }
 
@@ -258,9 +268,10 @@ fn update<E: Element, const M: usize>(own: &mut [E], others: [&[E]; M], f: &impl
     for_chunks(own, &Over { others, f });
 }
 
-/// The element loop over one chunk of the output, which starts at element `start`.
-trait ChunkLoop<E>: Sync {
-    fn run(&self, start: usize, out: &mut [E]);
+/// The element loop over one chunk of the output, which starts at element `start`. A loop over
+/// a `MaybeUninit` output writes every element.
+trait ChunkLoop<T>: Sync {
+    fn run(&self, start: usize, out: &mut [T]);
 }
 
 /// Reads every input, writes a fresh output.
@@ -269,13 +280,13 @@ struct Fresh<'a, E, F, const N: usize> {
     f: &'a F,
 }
 
-impl<E: Element, F: Formula<N>, const N: usize> ChunkLoop<E> for Fresh<'_, E, F, N> {
+impl<E: Element, F: Formula<N>, const N: usize> ChunkLoop<MaybeUninit<E>> for Fresh<'_, E, F, N> {
     #[inline(always)]
-    fn run(&self, start: usize, out: &mut [E]) {
+    fn run(&self, start: usize, out: &mut [MaybeUninit<E>]) {
         // every input cut to the chunk's length, so the compiler drops the bounds checks
         let inputs = self.inputs.map(|input| &input[start..start + out.len()]);
         for (i, o) in out.iter_mut().enumerate() {
-            *o = E::eval(self.f, inputs.map(|input| input[i]));
+            o.write(E::eval(self.f, inputs.map(|input| input[i])));
         }
     }
 }
@@ -297,7 +308,7 @@ impl<E: Element, F: InPlace<M>, const M: usize> ChunkLoop<E> for Over<'_, E, F, 
 }
 
 /// Runs `body` over `out`, split over rayon's pool when large.
-fn for_chunks<E: Element>(out: &mut [E], body: &impl ChunkLoop<E>) {
+fn for_chunks<T: Send>(out: &mut [T], body: &impl ChunkLoop<T>) {
     if out.len() < PARALLEL_THRESHOLD {
         run_fastest(body, 0, out);
     } else {
@@ -310,7 +321,7 @@ fn for_chunks<E: Element>(out: &mut [E], body: &impl ChunkLoop<E>) {
 /// `body` compiled for the widest vectors the CPU has: AVX-512 (16 float32 lanes), else AVX2 with
 /// FMA (8 lanes); the default x86-64 target only assumes SSE2 (4 lanes). The formula inlines into
 /// the loop, which the compiler vectorises.
-fn run_fastest<E: Element>(body: &impl ChunkLoop<E>, start: usize, out: &mut [E]) {
+fn run_fastest<T>(body: &impl ChunkLoop<T>, start: usize, out: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
@@ -328,13 +339,13 @@ fn run_fastest<E: Element>(body: &impl ChunkLoop<E>, start: usize, out: &mut [E]
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn run_avx2<E: Element>(body: &impl ChunkLoop<E>, start: usize, out: &mut [E]) {
+fn run_avx2<T>(body: &impl ChunkLoop<T>, start: usize, out: &mut [T]) {
     body.run(start, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")]
-fn run_avx512<E: Element>(body: &impl ChunkLoop<E>, start: usize, out: &mut [E]) {
+fn run_avx512<T>(body: &impl ChunkLoop<T>, start: usize, out: &mut [T]) {
     body.run(start, out)
 }
 
@@ -590,9 +601,9 @@ struct GluRows<'a, E, G> {
     gated: &'a G,
 }
 
-impl<E: Element, G: Parametric + Sync> SegmentLoop<E> for GluRows<'_, E, G> {
+impl<E: Element, G: Parametric + Sync> SegmentLoop<MaybeUninit<E>> for GluRows<'_, E, G> {
     #[inline(always)]
-    fn segment(&self, row: usize, col: usize, out: &mut [E]) {
+    fn segment(&self, row: usize, col: usize, out: &mut [MaybeUninit<E>]) {
         let n = out.len();
         let halves = [0, 1].map(|half| self.split.part(self.x, row, half, col, n));
         Fresh {
@@ -612,9 +623,9 @@ struct GluGradRows<'a, E, G> {
     gated: &'a G,
 }
 
-impl<E: Element, G: Parametric + Sync> SegmentLoop<E> for GluGradRows<'_, E, G> {
+impl<E: Element, G: Parametric + Sync> SegmentLoop<MaybeUninit<E>> for GluGradRows<'_, E, G> {
     #[inline(always)]
-    fn segment(&self, row_half: usize, col: usize, out: &mut [E]) {
+    fn segment(&self, row_half: usize, col: usize, out: &mut [MaybeUninit<E>]) {
         let (row, n) = (row_half / 2, out.len());
         let [a, b] = [0, 1].map(|half| self.split.part(self.x, row, half, col, n));
         let at = row * self.split.len + col;
@@ -674,11 +685,11 @@ struct MaxRows<'a, E> {
     split: Split,
 }
 
-impl<E: Element> SegmentLoop<E> for MaxRows<'_, E> {
+impl<E: Element> SegmentLoop<MaybeUninit<E>> for MaxRows<'_, E> {
     #[inline(always)]
-    fn segment(&self, row: usize, col: usize, out: &mut [E]) {
+    fn segment(&self, row: usize, col: usize, out: &mut [MaybeUninit<E>]) {
         let n = out.len();
-        out.copy_from_slice(self.split.part(self.x, row, 0, col, n));
+        let out = out.write_copy_of_slice(self.split.part(self.x, row, 0, col, n));
         for part in 1..self.split.parts {
             let piece = self.split.part(self.x, row, part, col, n);
             for (o, &v) in out.iter_mut().zip(piece) {
@@ -697,10 +708,10 @@ struct MaxAdjacent<'a, E> {
     k: usize,
 }
 
-impl<E: Element> ChunkLoop<E> for MaxAdjacent<'_, E> {
+impl<E: Element> ChunkLoop<MaybeUninit<E>> for MaxAdjacent<'_, E> {
     #[inline(always)]
-    fn run(&self, start: usize, out: &mut [E]) {
-        struct Groups<'a, 'b, E>(&'a [E], &'b mut [E], usize);
+    fn run(&self, start: usize, out: &mut [MaybeUninit<E>]) {
+        struct Groups<'a, 'b, E>(&'a [E], &'b mut [MaybeUninit<E>], usize);
         impl<E: Element> GroupLoop for Groups<'_, '_, E> {
             type Output = ();
             #[inline(always)]
@@ -708,10 +719,9 @@ impl<E: Element> ChunkLoop<E> for MaxAdjacent<'_, E> {
                 let Groups(x, out, k) = self;
                 let k = if K > 0 { K } else { k };
                 for (o, group) in out.iter_mut().zip(x.chunks_exact(k)) {
-                    *o = group[1..].iter().fold(
-                        group[0],
-                        |best, &v| if replaces(best, v) { v } else { best },
-                    );
+                    o.write(group[1..].iter().fold(group[0], |best, &v| {
+                        if replaces(best, v) { v } else { best }
+                    }));
                 }
             }
         }
@@ -729,19 +739,19 @@ struct MaxGradRows<'a, E> {
     split: Split,
 }
 
-impl<E: Element> SegmentLoop<E> for MaxGradRows<'_, E> {
+impl<E: Element> SegmentLoop<MaybeUninit<E>> for MaxGradRows<'_, E> {
     #[inline(always)]
-    fn segment(&self, row_part: usize, col: usize, out: &mut [E]) {
+    fn segment(&self, row_part: usize, col: usize, out: &mut [MaybeUninit<E>]) {
         let (row, part) = (row_part / self.split.parts, row_part % self.split.parts);
         let at = row * self.split.len + col;
         let grad = &self.grad[at..at + out.len()];
         for (j, (o, &g)) in out.iter_mut().zip(grad).enumerate() {
             let piece = |p| self.x[(row * self.split.parts + p) * self.split.len + col + j];
-            *o = if winner(self.split.parts, piece) == part {
+            o.write(if winner(self.split.parts, piece) == part {
                 g
             } else {
                 E::default()
-            };
+            });
         }
     }
 }
@@ -753,10 +763,10 @@ struct MaxGradAdjacent<'a, E> {
     k: usize,
 }
 
-impl<E: Element> ChunkLoop<E> for MaxGradAdjacent<'_, E> {
+impl<E: Element> ChunkLoop<MaybeUninit<E>> for MaxGradAdjacent<'_, E> {
     #[inline(always)]
-    fn run(&self, start: usize, out: &mut [E]) {
-        struct Groups<'a, 'b, E>(&'a [E], &'a [E], &'b mut [E], usize);
+    fn run(&self, start: usize, out: &mut [MaybeUninit<E>]) {
+        struct Groups<'a, 'b, E>(&'a [E], &'a [E], &'b mut [MaybeUninit<E>], usize);
         impl<E: Element> GroupLoop for Groups<'_, '_, E> {
             type Output = ();
             #[inline(always)]
@@ -766,7 +776,7 @@ impl<E: Element> ChunkLoop<E> for MaxGradAdjacent<'_, E> {
                 for ((o, group), &g) in out.chunks_exact_mut(k).zip(x.chunks_exact(k)).zip(grad) {
                     let won = winner(k, |p| group[p]);
                     for (p, o) in o.iter_mut().enumerate() {
-                        *o = if p == won { g } else { E::default() };
+                        o.write(if p == won { g } else { E::default() });
                     }
                 }
             }
@@ -775,21 +785,23 @@ impl<E: Element> ChunkLoop<E> for MaxGradAdjacent<'_, E> {
         // partial ones at either end element by element
         let k = self.k;
         let end = start + out.len();
-        let first_whole = start.div_ceil(k) * k;
+        // [start, first_whole) ends the group a previous chunk began, [last_whole, end) begins one
+        // the next chunk ends (both empty or one, when no group starts inside the chunk)
+        let first_whole = (start.div_ceil(k) * k).min(end);
         let last_whole = (end / k * k).max(first_whole);
-        let (head, rest) = out.split_at_mut(first_whole.min(end) - start);
-        let (body, tail) = rest.split_at_mut(last_whole - first_whole.min(end));
+        let (head, rest) = out.split_at_mut(first_whole - start);
+        let (body, tail) = rest.split_at_mut(last_whole - first_whole);
         for (i, o) in (start..)
             .zip(head.iter_mut())
             .chain((last_whole..).zip(tail.iter_mut()))
         {
             let group = i / k;
             let won = winner(k, |p| self.x[group * k + p]);
-            *o = if i % k == won {
+            o.write(if i % k == won {
                 self.grad[group]
             } else {
                 E::default()
-            };
+            });
         }
         let groups = first_whole / k..last_whole / k;
         let x = &self.x[first_whole..last_whole];
@@ -799,7 +811,8 @@ impl<E: Element> ChunkLoop<E> for MaxGradAdjacent<'_, E> {
 
 /// A split kernel over the buffers of equally typed tensors, for either float width.
 trait SplitKernel {
-    fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]);
+    /// Writes every element of `out`.
+    fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [MaybeUninit<E>]);
 }
 
 /// Runs `kernel` over `inputs`' buffers into a fresh tensor of `shape`. float32 and float64 run
@@ -824,8 +837,7 @@ where
                     Buffer::F64(_) => None,
                 })
                 .collect();
-            let mut out = vec![0f32; n];
-            kernel.run(&slices, &mut out);
+            let out = fresh(n, |out| kernel.run(&slices, out));
             FloatTensor::<B>::from_f32(out, shape)
         }
         Some(buffers @ [Buffer::F64(_), ..]) => {
@@ -836,8 +848,7 @@ where
                     Buffer::F32(_) => None,
                 })
                 .collect();
-            let mut out = vec![0f64; n];
-            kernel.run(&slices, &mut out);
+            let out = fresh(n, |out| kernel.run(&slices, out));
             FloatTensor::<B>::from_f64(out, shape)
         }
         _ => {
@@ -868,7 +879,7 @@ where
 {
     struct Forward(GluVariant, Split);
     impl SplitKernel for Forward {
-        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [MaybeUninit<E>]) {
             with_gate!(self.0, |gate| {
                 let body = GluRows {
                     x: inputs[0],
@@ -901,7 +912,7 @@ where
 {
     struct Backward(GluVariant, Split);
     impl SplitKernel for Backward {
-        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [MaybeUninit<E>]) {
             with_gate!(self.0, |gate| {
                 let body = GluGradRows {
                     x: inputs[0],
@@ -930,7 +941,7 @@ where
 {
     struct Forward(Split);
     impl SplitKernel for Forward {
-        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [MaybeUninit<E>]) {
             let (x, split) = (inputs[0], self.0);
             if split.len == 1 {
                 for_chunks(out, &MaxAdjacent { x, k: split.parts })
@@ -961,7 +972,7 @@ where
 {
     struct Backward(Split);
     impl SplitKernel for Backward {
-        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [E]) {
+        fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [MaybeUninit<E>]) {
             let (x, grad, split) = (inputs[0], inputs[1], self.0);
             if split.len == 1 {
                 for_chunks(
@@ -1021,9 +1032,11 @@ mod tests {
                     inputs: [self.0, self.1],
                     f: &Slope(f),
                 };
-                let run = |path: &dyn Fn(&mut [f32], &mut [f32])| {
-                    let (mut y, mut dy) = (vec![0.0; self.0.len()], vec![0.0; self.0.len()]);
-                    path(&mut y, &mut dy);
+                type Out<'o> = &'o mut [MaybeUninit<f32>];
+                let run = |path: &dyn Fn(Out<'_>, Out<'_>)| -> Vec<u32> {
+                    let n = self.0.len();
+                    let y = fresh(n, |out| path(out, &mut vec![MaybeUninit::uninit(); n]));
+                    let dy = fresh(n, |out| path(&mut vec![MaybeUninit::uninit(); n], out));
                     // NaN payloads may differ; NaN-ness may not
                     y.iter()
                         .chain(&dy)
