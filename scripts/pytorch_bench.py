@@ -39,6 +39,12 @@ ACTIVATIONS = {
     "softsign": F.softsign,
     "log_sigmoid": F.logsigmoid,
     "hard_swish": F.hardswish,
+    # the GLU family: value = first half, gate = second half (torch.nn.functional.glu's convention)
+    "glu": lambda x: F.glu(x, -1),
+    "swiglu": lambda x: (lambda a, b: a * F.silu(b))(*x.chunk(2, -1)),
+    "geglu": lambda x: (lambda a, b: a * F.gelu(b))(*x.chunk(2, -1)),
+    # max over groups of 2 consecutive elements; `max` sends the gradient to one piece, as nonlin
+    "maxout(k=2)": lambda x: x.unflatten(-1, (-1, 2)).max(-1).values,
 }
 
 MODULES = {
