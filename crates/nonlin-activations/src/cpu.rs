@@ -630,7 +630,7 @@ impl<E: Element, G: Parametric + Sync> SegmentLoop<MaybeUninit<E>> for GluGradRo
         let [a, b] = [0, 1].map(|half| self.split.part(self.x, row, half, col, n));
         let at = row * self.split.len + col;
         let inputs = [a, b, &self.grad[at..at + n]];
-        if row_half % 2 == 0 {
+        if row_half.is_multiple_of(2) {
             let f = ParametricSlopeX(self.gated);
             Fresh { inputs, f: &f }.run(0, out)
         } else {
