@@ -1134,7 +1134,7 @@ mod tests {
                 let input = Tensor::<1>::from_data(TensorData::from(xs.as_slice()), &autodiff)
                     .require_grad();
                 let up = Tensor::<1>::from_data(TensorData::from(upstream.as_slice()), &autodiff);
-                // `sum()` sends back a broadcast gradient (fresh path); `· up` a unique one
+                // the slope (from `sum()`) scaled by `up` must equal the gradient of `y · up`
                 let grads = activation.forward(input.clone()).sum().backward();
                 let slope = values(input.grad(&grads).unwrap());
                 let grads = (activation.forward(input.clone()) * up).sum().backward();
