@@ -147,6 +147,24 @@ fn time_function(
     (forward, forward_backward)
 }
 
+/// The error, naming the flag to change, if a split activation (Maxout, the GLU family) cannot
+/// split `elements` inputs.
+fn check_splits(
+    configs: &[ActivationConfig],
+    elements: usize,
+    flag: &str,
+) -> Result<(), EvalError> {
+    for config in configs {
+        config.output_width(elements).map_err(|e| {
+            EvalError::Invalid(format!(
+                "`{}` at {elements} elements: {e}; choose {flag} that it divides",
+                config.spec()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 /// Benchmarks the element-wise pass and each activation of `configs` at each size on `backend`.
 pub fn activations(
     backend: &Backend,
@@ -156,14 +174,7 @@ pub fn activations(
     let mut out = Vec::new();
     let device = backend.autodiff();
     for &elements in sizes {
-        for config in configs {
-            config.output_width(elements).map_err(|e| {
-                EvalError::Invalid(format!(
-                    "`{}` at {elements} elements: {e}; choose --sizes that it divides",
-                    config.spec()
-                ))
-            })?;
-        }
+        check_splits(configs, elements, "--sizes")?;
         let (forward, forward_backward) = time_function(backend, elements, &|x| x * 1.0);
         out.push(ActivationBench {
             backend: backend.describe(),
@@ -321,14 +332,9 @@ pub fn autodiff_memory(
         drop(y);
         Some(after.saturating_sub(before))
     };
+    check_splits(configs, elements, "--elements")?;
     let mut out = Vec::new();
     for config in configs {
-        config.output_width(elements).map_err(|e| {
-            EvalError::Invalid(format!(
-                "`{}` at {elements} elements: {e}; choose --elements that it divides",
-                config.spec()
-            ))
-        })?;
         let activation = config
             .init(device)
             .map_err(|e| EvalError::Invalid(e.to_string()))?;
