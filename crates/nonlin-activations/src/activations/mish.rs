@@ -4,7 +4,7 @@ use super::prelude::*;
 /// Mish, `f(x) = x tanh(softplus(x))` (Misra 2019).
 ///
 /// `f'(x) = tanh(sp) + x σ(x) sech²(sp)` with `sp = softplus(x)`, PyTorch's form. Both `tanh(sp)`
-/// and `sech²(sp)` come from one exponential (see [`tanh_sech2_softplus`]) instead of an exp, a log
+/// and `sech²(sp)` come from one exponential (see [`softplus_terms`]) instead of an exp, a log
 /// and a tanh: no intermediate overflows, finite values and gradients for every finite input.
 ///
 /// PyTorch: `torch.nn.Mish()`.
@@ -24,32 +24,34 @@ super::pointwise_forward!(Mish);
 /// float64 as in float32 (`sech² ≈ 4e^{−2x}`), and `e^{2x}` would overflow float32 soon after.
 const SATURATED_ABOVE: f64 = 20.0;
 
-/// `(tanh(sp), sech²(sp), σ(x))` for `sp = softplus(x) = ln(1 + eˣ)`, from `e = eˣ` alone: with
-/// `n = e (e + 2) = (1 + e)² − 1`, `tanh(sp) = n / (n + 2)` and `sech²(sp) = 4 (n + 1) / (n + 2)²`
-/// (no cancellation: `(n + 2)² − n² = 4n + 4` is taken exactly), `σ(x) = e / (1 + e)`.
+/// Whether `x` is past [`SATURATED_ABOVE`], and `e = eˣ`, `n = e (e + 2) = (1 + e)² − 1` and
+/// `d = n + 2` with `x` capped there. For `sp = softplus(x) = ln(1 + eˣ)`: `tanh(sp) = n / d`,
+/// `sech²(sp) = 4 (n + 1) / d²` (no cancellation: `d² − n² = 4n + 4` is taken exactly) and
+/// `σ(x) = e / (1 + e)`. Each caller computes only the terms it needs.
 #[inline(always)]
-fn tanh_sech2_softplus<R: Real>(x: R) -> (R, R, R) {
-    let below = x.gt(SATURATED_ABOVE).select(x.lit(SATURATED_ABOVE), x);
-    let e = below.exp();
+fn softplus_terms<R: Real>(x: &R) -> (R::Mask, R, R, R) {
+    let saturated = x.gt(SATURATED_ABOVE);
+    let e = saturated
+        .clone()
+        .select(x.lit(SATURATED_ABOVE), x.clone())
+        .exp();
     let n = e.clone() * (e.clone() + 2.0);
     let d = n.clone() + 2.0;
-    let tanh = n.clone() / d.clone();
-    let sech2 = (n + 1.0) * 4.0 / d.square();
-    let sigmoid = e.clone() / (e + 1.0);
-    (tanh, sech2, sigmoid)
+    (saturated, e, n, d)
 }
 
 impl Pointwise for Mish {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
-        let (tanh, _, _) = tanh_sech2_softplus(x.clone());
-        let saturated = x.gt(SATURATED_ABOVE);
-        saturated.select(x.clone(), x * tanh)
+        let (saturated, _, n, d) = softplus_terms(&x);
+        saturated.select(x.clone(), x * (n / d))
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        let (tanh, sech2, sigmoid) = tanh_sech2_softplus(x.clone());
-        let saturated = x.gt(SATURATED_ABOVE);
+        let (saturated, e, n, d) = softplus_terms(&x);
+        let tanh = n.clone() / d.clone();
+        let sech2 = (n + 1.0) * 4.0 / d.square();
+        let sigmoid = e.clone() / (e + 1.0);
         // `x − x` is 0, or NaN at +inf, where PyTorch's `inf · 0` gives NaN too
         let one = (x.clone() - x.clone()) + 1.0;
         saturated.select(one, tanh + x * sigmoid * sech2)
