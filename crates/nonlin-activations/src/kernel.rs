@@ -65,7 +65,11 @@ macro_rules! pointwise_registry {
             /// Calls `visitor` with the concrete activation, so code generic over [`Pointwise`]
             /// is compiled once per activation (a `match` per element would not vectorise).
             pub(crate) fn visit<V: VisitPointwise>(&self, visitor: V) -> V::Output {
-                match self { $(Self::$variant(f) => visitor.visit(f)),* }
+                match self {
+                    // PyTorch's default β = 1 gets a loop without the division by β
+                    Self::Softplus(f) if f.beta == 1.0 => visitor.visit(&f.with_unit_beta()),
+                    $(Self::$variant(f) => visitor.visit(f)),*
+                }
             }
         }
 

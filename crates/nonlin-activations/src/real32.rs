@@ -11,8 +11,8 @@
 //! error about 2e-7, relative error of `erfc` in the tail a few 1e-6, set by rounding `z²` to float32); the rest is composed from these in float32, as PyTorch composes it. The results stay
 //! within the crate's parity bound (`max(1e-6, 4 ulp)` of PyTorch or of the exact answer), which
 //! `tests/pytorch_parity.rs` checks on every activation. Comparisons against configuration
-//! constants are made in f64, exactly as on the f64 path, so kinks and thresholds select the same
-//! branch on both.
+//! constants are exact (as if made in f64, as on the f64 path), so kinks and thresholds select the
+//! same branch on both.
 
 use crate::real::{Mask, Real};
 use core::ops::{Add, Div, Mul, Neg, Sub};
@@ -98,6 +98,22 @@ fn pow2i(n: i32) -> f32 {
     f32::from_bits(((n + 127) as u32) << 23)
 }
 
+/// `P(r)` with `e^r ≈ 1 + r + r² P(r)` for `|r| ≤ ln 2 / 2` (Cephes `expf`).
+#[inline(always)]
+fn exp_polynomial(r: f32) -> f32 {
+    polynomial(
+        r,
+        [
+            1.987_569_1e-4,
+            1.398_199_9e-3,
+            8.333_452e-3,
+            4.166_579_6e-2,
+            1.666_666_5e-1,
+            5.000_000_1e-1_f64 as f32,
+        ],
+    )
+}
+
 /// `e^x` (Cephes `expf`): `x = n ln 2 + r`, `e^r` by a degree-7 polynomial, times `2^n`, the scale
 /// applied in two halves so that subnormal results and `n = 128` come out right. inf above
 /// 88.72284, 0 below -104, NaN for NaN.
@@ -112,44 +128,34 @@ pub fn exp(x: f32) -> f32 {
     let n = t - SHIFTER;
     let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
     let r = c - n * 0.693_359_4 - n * -2.121_944_4e-4;
-    let r2 = r * r;
-    let p = polynomial(
-        r,
-        [
-            1.987_569_1e-4,
-            1.398_199_9e-3,
-            8.333_452e-3,
-            4.166_579_6e-2,
-            1.666_666_5e-1,
-            5.000_000_1e-1_f64 as f32,
-        ],
-    );
-    let y = p * r2 + r + 1.0;
+    let y = exp_polynomial(r) * (r * r) + r + 1.0;
     let half = ni >> 1;
     let y = y * pow2i(half) * pow2i(ni - half);
     select(x > HI, f32::INFINITY, select(x < LO, 0.0, y))
 }
 
-/// `e^x − 1`: the Taylor series where |x| < 0.35 (relative accuracy near 0), `exp(x) − 1` elsewhere.
+/// `e^x − 1` from `exp`'s own reduction `x = n ln 2 + r`:
+/// `2^n (e^r − 1) + (2^n − 1)`, with `e^r − 1 = r + r² P(r)` (no cancellation near 0, where
+/// `n = 0` and `r = x` exactly), summed as `((e^r − 1) + (1 − 2^−n)) · 2^n` so one rounding is
+/// made and `n = 128` cannot overflow the scale. -1 below -30, inf above 88.72284, NaN for NaN.
 #[inline(always)]
 pub fn exp_m1(x: f32) -> f32 {
-    // x + x²/2! + … + x⁸/8!
-    let series = polynomial(
-        x,
-        [
-            1.0 / 40320.0,
-            1.0 / 5040.0,
-            1.0 / 720.0,
-            1.0 / 120.0,
-            1.0 / 24.0,
-            1.0 / 6.0,
-            1.0 / 2.0,
-            1.0,
-        ],
-    ) * x;
-    select(x.abs() < 0.35, series, exp(x) - 1.0)
+    const HI: f32 = 88.722_84;
+    const LO: f32 = -30.0; // e^−30 is below half an ulp of 1
+    const SHIFTER: f32 = 12_582_912.0;
+    let c = x.clamp(LO, HI);
+    let t = c * core::f32::consts::LOG2_E + SHIFTER;
+    let n = t - SHIFTER;
+    let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
+    let r = c - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let em1 = exp_polynomial(r) * (r * r) + r;
+    // 2^−n is only needed while it matters next to e^r (n < 25); capping keeps it a normal float
+    let offset = 1.0 - pow2i(-ni.min(100));
+    let half = ni >> 1;
+    let y = (em1 + offset) * pow2i(half) * pow2i(ni - half);
+    // e^x − 1 has the sign of x, −0 included (the reduction above turns −0 into +0)
+    select(x > HI, f32::INFINITY, y.copysign(x))
 }
-
 /// `ln x` (Cephes `logf`): exponent and mantissa split, `ln(1 + m)` by a polynomial for
 /// `1 + m` in `[√½, √2)`. Subnormal inputs are scaled up first; -inf at 0, NaN below 0.
 #[inline(always)]
@@ -208,6 +214,30 @@ pub fn ln_1p(x: f32) -> f32 {
             select(u == f32::INFINITY, f32::INFINITY, corrected),
         ),
     )
+}
+
+/// `ln(1 + f)` for `f` in `[0, 1]` (NaN passes through) as `f · Q(f)`, `Q` a degree-9 fit of
+/// `ln(1 + f) / f` at Chebyshev nodes (`scripts/fit_ln_1p_unit.py`; relative error below 1.5e-7,
+/// about one ulp): no division and no special cases, where the general `ln_1p` needs both.
+/// Softplus and log-sigmoid need only this range.
+#[inline(always)]
+pub fn ln_1p_unit(f: f32) -> f32 {
+    let q = polynomial(
+        f,
+        [
+            -0.003_256_378_5,
+            0.019_907_162,
+            -0.057_064_2,
+            0.106_142_65,
+            -0.153_118_63,
+            0.196_781_17,
+            -0.249_545_59,
+            0.333_300_05,
+            -0.499_999_05,
+            1.0,
+        ],
+    );
+    f * q
 }
 
 /// `tanh x = −expm1(−2|x|) / (2 + expm1(−2|x|))`, sign restored: accurate near 0, exactly ±1 far out.
@@ -288,6 +318,30 @@ pub fn erfc(x: f32) -> f32 {
     select(x.is_nan(), x, select(x < 0.0, 2.0 - q, q))
 }
 
+/// The largest float32 `≤ c` (-inf below the float32 range, NaN for NaN): for every float32 `x`,
+/// `x > c ⇔ x > at_or_below(c)` and `x ≤ c ⇔ x ≤ at_or_below(c)`, since no float32 lies strictly
+/// between the two.
+#[inline(always)]
+fn at_or_below(c: f64) -> f32 {
+    let nearest = c as f32;
+    if f64::from(nearest) > c {
+        nearest.next_down()
+    } else {
+        nearest
+    }
+}
+
+/// The smallest float32 `≥ c`: `x ≥ c ⇔ x ≥ at_or_above(c)`, `x < c ⇔ x < at_or_above(c)`.
+#[inline(always)]
+fn at_or_above(c: f64) -> f32 {
+    let nearest = c as f32;
+    if f64::from(nearest) < c {
+        nearest.next_up()
+    } else {
+        nearest
+    }
+}
+
 impl Real for F32 {
     type Mask = F32Mask;
 
@@ -357,20 +411,26 @@ impl Real for F32 {
         Self(1.0 / (1.0 + exp(-self.0)))
     }
     #[inline(always)]
+    fn ln_1p_exp_neg_abs(self) -> Self {
+        Self(ln_1p_unit(exp(-self.0.abs())))
+    }
+    // Each comparison is the exact one against the f64 constant, made in float32 against the
+    // nearest float32 on the right side of it (computed once per loop, not per lane).
+    #[inline(always)]
     fn gt(&self, c: f64) -> F32Mask {
-        F32Mask(f64::from(self.0) > c)
+        F32Mask(self.0 > at_or_below(c))
     }
     #[inline(always)]
     fn ge(&self, c: f64) -> F32Mask {
-        F32Mask(f64::from(self.0) >= c)
+        F32Mask(self.0 >= at_or_above(c))
     }
     #[inline(always)]
     fn lt(&self, c: f64) -> F32Mask {
-        F32Mask(f64::from(self.0) < c)
+        F32Mask(self.0 < at_or_above(c))
     }
     #[inline(always)]
     fn le(&self, c: f64) -> F32Mask {
-        F32Mask(f64::from(self.0) <= c)
+        F32Mask(self.0 <= at_or_below(c))
     }
 }
 
@@ -470,6 +530,24 @@ mod tests {
             (f64::from(small) - f64::from(1e-45f32).ln()).abs() < 1e-4,
             "{small}"
         );
+    }
+
+    #[test]
+    fn ln_1p_unit_is_within_about_one_ulp() {
+        let mut worst: f64 = 0.0;
+        for i in 1..=1 << 20 {
+            let f = i as f32 / (1 << 20) as f32;
+            let want = f64::from(f).ln_1p();
+            worst = worst.max((f64::from(ln_1p_unit(f)) / want - 1.0).abs());
+        }
+        for e in 1..=149 {
+            let f = 2f32.powi(-e);
+            let want = f64::from(f).ln_1p();
+            worst = worst.max((f64::from(ln_1p_unit(f)) / want - 1.0).abs());
+        }
+        assert!(worst < 1.6e-7, "{worst}");
+        assert_eq!(ln_1p_unit(0.0), 0.0);
+        assert!(ln_1p_unit(f32::NAN).is_nan());
     }
 
     #[test]

@@ -43,7 +43,8 @@ impl Pointwise for GeluTanh {
         // its argument avoids inf · 0 without changing any finite result.
         let x_mid = super::hardtanh::clamp_value(x.clone(), -1e4, 1e4);
         let du = (x_mid.square() * (3.0 * CUBIC) + 1.0) * SQRT_2_OVER_PI;
-        z.clone().sigmoid() + x * z.sigmoid_slope() * 2.0 * du
+        let (sigmoid, slope) = z.sigmoid_and_slope();
+        sigmoid + x * slope * 2.0 * du
     }
 }
 

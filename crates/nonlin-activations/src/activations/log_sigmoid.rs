@@ -22,7 +22,7 @@ impl Pointwise for LogSigmoid {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         let negative_part = x.lt(0.0).select(x.clone(), x.lit(0.0));
-        negative_part - (-x.abs()).exp().ln_1p()
+        negative_part - x.ln_1p_exp_neg_abs()
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {

@@ -28,8 +28,8 @@ impl Pointwise for QuickGelu {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        let z = x.clone() * SCALE;
-        z.clone().sigmoid() + x * z.sigmoid_slope() * SCALE
+        let (sigmoid, slope) = (x.clone() * SCALE).sigmoid_and_slope();
+        sigmoid + x * slope * SCALE
     }
 }
 

@@ -25,8 +25,9 @@ impl Pointwise for Silu {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        // σ(x)(1 + x σ(−x)): PyTorch's form, with 1 − σ(x) written as σ(−x)
-        x.clone().sigmoid() * (x.clone() * (-x).sigmoid() + 1.0)
+        // σ(x) + x σ'(x), which is PyTorch's σ(x)(1 + x(1 − σ(x))) multiplied out
+        let (sigmoid, slope) = x.clone().sigmoid_and_slope();
+        sigmoid + x * slope
     }
 }
 

@@ -59,21 +59,61 @@ super::pointwise_forward!(Softplus);
 #[inline(always)]
 pub(crate) fn stable_softplus<R: Real>(z: R) -> R {
     let positive_part = z.gt(0.0).select(z.clone(), z.lit(0.0));
-    positive_part + (-z.abs()).exp().ln_1p()
+    positive_part + z.ln_1p_exp_neg_abs()
 }
 
 impl Pointwise for Softplus {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
-        let z = x.clone() * self.beta;
-        z.gt(self.threshold)
-            .select(x, stable_softplus(z.clone()) / self.beta)
+        value::<R, false>(x, self.beta, self.threshold)
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        let z = x * self.beta;
-        z.gt(self.threshold).select(z.lit(1.0), z.clone().sigmoid())
+        derivative(x, self.beta, self.threshold)
     }
+}
+
+impl Softplus {
+    /// The same function for β = 1, written without the division by β: the kernel loops
+    /// (`cpu.rs`) run this for PyTorch's default, since a division is the costliest instruction in
+    /// them and dividing by 1 changes nothing.
+    pub(crate) fn with_unit_beta(&self) -> UnitBetaSoftplus {
+        debug_assert_eq!(self.beta, 1.0);
+        UnitBetaSoftplus {
+            threshold: self.threshold,
+        }
+    }
+}
+
+/// [`Softplus`] with β = 1.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UnitBetaSoftplus {
+    threshold: f64,
+}
+
+impl Pointwise for UnitBetaSoftplus {
+    #[inline(always)]
+    fn value<R: Real>(&self, x: R) -> R {
+        value::<R, true>(x, 1.0, self.threshold)
+    }
+    #[inline(always)]
+    fn derivative<R: Real>(&self, x: R) -> R {
+        derivative(x, 1.0, self.threshold)
+    }
+}
+
+#[inline(always)]
+fn value<R: Real, const UNIT_BETA: bool>(x: R, beta: f64, threshold: f64) -> R {
+    let z = x.clone() * beta;
+    let below = stable_softplus(z.clone());
+    let below = if UNIT_BETA { below } else { below / beta };
+    z.gt(threshold).select(x, below)
+}
+
+#[inline(always)]
+fn derivative<R: Real>(x: R, beta: f64, threshold: f64) -> R {
+    let z = x * beta;
+    z.gt(threshold).select(z.lit(1.0), z.clone().sigmoid())
 }
 
 /// Catalog entry.

@@ -99,8 +99,8 @@ pub(crate) fn value<R: Real>(x: R, beta: R) -> R {
 // number when βx or x² overflows (σ' is 0 there).
 #[inline(always)]
 pub(crate) fn derivative_x<R: Real>(x: R, beta: R) -> R {
-    let z = beta.clone() * x.clone();
-    z.clone().sigmoid() + beta * (x * z.sigmoid_slope())
+    let (sigmoid, slope) = (beta.clone() * x.clone()).sigmoid_and_slope();
+    sigmoid + beta * (x * slope)
 }
 
 #[inline(always)]
