@@ -19,6 +19,9 @@ use burn::backend::{
 };
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
+/// `1/√(2π)`, the normal density's constant.
+pub(crate) const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+
 /// A boolean per element: `bool` for scalars, a bool tensor for tensors.
 pub trait Mask: Clone {
     /// The real type this mask selects between.
@@ -108,6 +111,19 @@ pub trait Real:
         let lower = e * upper.clone();
         let slope = lower.clone() * upper.clone();
         (self.ge(0.0).select(upper, lower), slope)
+    }
+
+    /// `Φ(x)`, the standard normal CDF, as `erfc(−x/√2)/2`: accurate in the left tail.
+    #[inline(always)]
+    fn normal_cdf(self) -> Self {
+        (-self * core::f64::consts::FRAC_1_SQRT_2).erfc() * 0.5
+    }
+
+    /// `(Φ(x), φ(x))`: [`Real::normal_cdf`] and the density `exp(−x²/2)/√(2π)`.
+    #[inline(always)]
+    fn normal_cdf_and_pdf(self) -> (Self, Self) {
+        let pdf = (self.clone().square() * -0.5).exp() * FRAC_1_SQRT_2PI;
+        (self.normal_cdf(), pdf)
     }
 
     /// `ln(1 + exp(−|z|))`, in `(0, ln 2]`: the part of softplus and log-sigmoid that cannot

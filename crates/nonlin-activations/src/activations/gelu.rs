@@ -1,6 +1,5 @@
 //! GELU (exact, with erf).
 use super::prelude::*;
-use core::f64::consts::{FRAC_1_SQRT_2, PI};
 
 /// Gaussian error linear unit, `GELU(x) = x Φ(x) = x · ½ (1 + erf(x / √2))`.
 ///
@@ -21,21 +20,15 @@ impl Gelu {
 
 super::pointwise_forward!(Gelu);
 
-/// Φ(x), the standard normal CDF.
-#[inline(always)]
-pub(crate) fn normal_cdf<R: Real>(x: R) -> R {
-    (-x * FRAC_1_SQRT_2).erfc() * 0.5
-}
-
 impl Pointwise for Gelu {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
-        x.clone() * normal_cdf(x)
+        x.clone() * x.normal_cdf()
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        let pdf = (x.clone().square() * -0.5).exp() * (1.0 / (2.0 * PI).sqrt());
-        normal_cdf(x.clone()) + x * pdf
+        let (cdf, pdf) = x.clone().normal_cdf_and_pdf();
+        cdf + x * pdf
     }
 }
 
