@@ -36,23 +36,45 @@ pub struct Timing {
 
 /// Times `f` `runs` times after `warmup` untimed calls.
 pub fn time(warmup: usize, runs: usize, mut f: impl FnMut()) -> Timing {
+    time_interleaved(warmup, runs, &mut [&mut f])[0]
+}
+
+/// Times each of `fs` `runs` times after `warmup` untimed rounds, taking them in turn within each
+/// round, so that a change in the machine's speed during the measurement (other load, clock
+/// frequency) falls on all of them alike and their ratios stay fair. Within a round each timed
+/// call directly follows an untimed call of the same function, so it finds the allocator and the
+/// caches as its own repetition leaves them (as in a training loop), not as the previous function
+/// left them: freed buffers handed back to the OS would otherwise be page-faulted in again by
+/// whichever function comes next. (A single function needs no such call: its previous repetition
+/// is the call before.)
+pub fn time_interleaved(warmup: usize, runs: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Timing> {
     for _ in 0..warmup {
-        f();
+        fs.iter_mut().for_each(|f| f());
     }
-    let mut times: Vec<f64> = (0..runs.max(1))
-        .map(|_| {
+    let mut times = vec![Vec::with_capacity(runs.max(1)); fs.len()];
+    for _ in 0..runs.max(1) {
+        let alone = fs.len() == 1;
+        for (f, times) in fs.iter_mut().zip(&mut times) {
+            if !alone {
+                f();
+            }
             let started = Instant::now();
             f();
-            started.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    Timing {
-        median: times[times.len() / 2],
-        min: times[0],
-        max: times[times.len() - 1],
-        runs: times.len(),
+            times.push(started.elapsed().as_secs_f64());
+        }
     }
+    times
+        .into_iter()
+        .map(|mut times| {
+            times.sort_by(f64::total_cmp);
+            Timing {
+                median: times[times.len() / 2],
+                min: times[0],
+                max: times[times.len() - 1],
+                runs: times.len(),
+            }
+        })
+        .collect()
 }
 
 /// Waits for `t` by reading its first value.
@@ -122,29 +144,57 @@ impl ActivationBench {
 
 fn repetitions(elements: usize) -> (usize, usize) {
     match elements {
-        n if n <= 1 << 16 => (5, 50),
-        n if n <= 1 << 20 => (3, 15),
+        n if n <= 1 << 16 => (5, 51),
+        n if n <= 1 << 20 => (3, 31),
         _ => (1, 5),
     }
 }
 
-/// Times `apply` forward, and forward+backward, on `elements` normal(0, 3) values.
-fn time_function(
+/// An activation as a function of a tensor.
+type Apply<'a> = &'a dyn Fn(Tensor<1>) -> Tensor<1>;
+
+/// Forward and forward+backward timings of each function of `applies` (with the plain and the
+/// autodiff form of each), all on the same `elements` normal(0, 3) values and interleaved.
+fn time_functions(
     backend: &Backend,
     elements: usize,
-    apply: &dyn Fn(Tensor<1>) -> Tensor<1>,
-) -> (Timing, Timing) {
+    applies: &[(Apply<'_>, Apply<'_>)],
+) -> Vec<(Timing, Timing)> {
     let (warmup, runs) = repetitions(elements);
     let x = Tensor::<1>::random([elements], Distribution::Normal(0.0, 3.0), &backend.device);
-    let forward = time(warmup, runs, || sync(apply(x.clone())));
-    let device = backend.autodiff();
-    let xa = Tensor::<1>::from_data(x.into_data(), &device);
-    let forward_backward = time(warmup, runs, || {
-        let input = xa.clone().require_grad();
-        let grads = apply(input.clone()).sum().backward();
-        sync(input.grad(&grads).expect("an input gradient"));
-    });
-    (forward, forward_backward)
+    let xa = Tensor::<1>::from_data(x.clone().into_data(), &backend.autodiff());
+    let mut forwards: Vec<_> = applies
+        .iter()
+        .map(|&(plain, _)| {
+            let x = x.clone();
+            move || sync(plain(x.clone()))
+        })
+        .collect();
+    let mut forward_backwards: Vec<_> = applies
+        .iter()
+        .map(|&(_, autodiff)| {
+            let xa = xa.clone();
+            move || {
+                let input = xa.clone().require_grad();
+                let grads = autodiff(input.clone()).sum().backward();
+                sync(input.grad(&grads).expect("an input gradient"));
+            }
+        })
+        .collect();
+    let mut fs: Vec<&mut dyn FnMut()> = Vec::new();
+    for f in &mut forwards {
+        fs.push(f);
+    }
+    for f in &mut forward_backwards {
+        fs.push(f);
+    }
+    let timings = time_interleaved(warmup, runs, &mut fs);
+    let (forward, forward_backward) = timings.split_at(applies.len());
+    forward
+        .iter()
+        .copied()
+        .zip(forward_backward.iter().copied())
+        .collect()
 }
 
 /// The error, naming the flag to change, if a split activation (Maxout, the GLU family) cannot
@@ -175,7 +225,8 @@ pub fn activations(
     let device = backend.autodiff();
     for &elements in sizes {
         check_splits(configs, elements, "--sizes")?;
-        let (forward, forward_backward) = time_function(backend, elements, &|x| x * 1.0);
+        let copy = |x| x * 1.0;
+        let (forward, forward_backward) = time_functions(backend, elements, &[(&copy, &copy)])[0];
         out.push(ActivationBench {
             backend: backend.describe(),
             activation: "copy".into(),
@@ -191,10 +242,17 @@ pub fn activations(
                 .init(&device)
                 .map_err(|e| EvalError::Invalid(e.to_string()))?;
             let plain = activation.clone().valid();
-            let (forward, _) = time_function(backend, elements, &|x| plain.forward(x));
-            let (_, forward_backward) =
-                time_function(backend, elements, &|x| activation.forward(x));
-            let burn = burn_builtin(config).map(|f| time_function(backend, elements, &f));
+            let ours_plain = |x| plain.forward(x);
+            let ours = |x| activation.forward(x);
+            // Burn's op, where it has one, is timed in turn with nonlin's (see `time_interleaved`)
+            let burn = burn_builtin(config);
+            let mut applies: Vec<(Apply<'_>, Apply<'_>)> = vec![(&ours_plain, &ours)];
+            if let Some(burn) = &burn {
+                applies.push((burn, burn));
+            }
+            let timings = time_functions(backend, elements, &applies);
+            let (forward, forward_backward) = timings[0];
+            let burn = timings.get(1).copied();
             out.push(ActivationBench {
                 backend: backend.describe(),
                 activation: config.spec(),
@@ -358,6 +416,20 @@ mod tests {
         let t = time(1, 5, || n += 1);
         assert_eq!((n, t.runs), (6, 5));
         assert!(t.min <= t.median && t.median <= t.max);
+    }
+
+    #[test]
+    fn interleaved_timing_takes_the_functions_in_turn() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let mut a = || order.borrow_mut().push('a');
+        let mut b = || order.borrow_mut().push('b');
+        let timings = time_interleaved(1, 3, &mut [&mut a, &mut b]);
+        // one warm-up round, then each timed call right after an untimed one of its own
+        assert_eq!(
+            order.into_inner().iter().collect::<String>(),
+            format!("ab{}", "aabb".repeat(3))
+        );
+        assert!(timings.iter().all(|t| t.runs == 3));
     }
 
     #[test]
