@@ -34,47 +34,28 @@ pub struct Timing {
     pub runs: usize,
 }
 
-/// Times `f` `runs` times after `warmup` untimed calls.
+/// Times `f` `runs` times after `warmup` untimed calls, in one unbroken block: calls taken in turn
+/// with other functions (to spread drift in the machine's speed evenly) were tried and measured
+/// wrong on a VM, where a multi-threaded kernel that follows a pause or a single-threaded op runs
+/// up to 2× slower for many calls while the idle second vCPU is woken.
 pub fn time(warmup: usize, runs: usize, mut f: impl FnMut()) -> Timing {
-    time_interleaved(warmup, runs, &mut [&mut f])[0]
-}
-
-/// Times each of `fs` `runs` times after `warmup` untimed rounds, taking them in turn within each
-/// round, so that a change in the machine's speed during the measurement (other load, clock
-/// frequency) falls on all of them alike and their ratios stay fair. Within a round each timed
-/// call directly follows an untimed call of the same function, so it finds the allocator and the
-/// caches as its own repetition leaves them (as in a training loop), not as the previous function
-/// left them: freed buffers handed back to the OS would otherwise be page-faulted in again by
-/// whichever function comes next. (A single function needs no such call: its previous repetition
-/// is the call before.)
-pub fn time_interleaved(warmup: usize, runs: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Timing> {
     for _ in 0..warmup {
-        fs.iter_mut().for_each(|f| f());
+        f();
     }
-    let mut times = vec![Vec::with_capacity(runs.max(1)); fs.len()];
-    for _ in 0..runs.max(1) {
-        let alone = fs.len() == 1;
-        for (f, times) in fs.iter_mut().zip(&mut times) {
-            if !alone {
-                f();
-            }
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
             let started = Instant::now();
             f();
-            times.push(started.elapsed().as_secs_f64());
-        }
-    }
-    times
-        .into_iter()
-        .map(|mut times| {
-            times.sort_by(f64::total_cmp);
-            Timing {
-                median: times[times.len() / 2],
-                min: times[0],
-                max: times[times.len() - 1],
-                runs: times.len(),
-            }
+            started.elapsed().as_secs_f64()
         })
-        .collect()
+        .collect();
+    times.sort_by(f64::total_cmp);
+    Timing {
+        median: times[times.len() / 2],
+        min: times[0],
+        max: times[times.len() - 1],
+        runs: times.len(),
+    }
 }
 
 /// Waits for `t` by reading its first value.
@@ -144,8 +125,8 @@ impl ActivationBench {
 
 fn repetitions(elements: usize) -> (usize, usize) {
     match elements {
-        n if n <= 1 << 16 => (5, 51),
-        n if n <= 1 << 20 => (3, 31),
+        n if n <= 1 << 16 => (20, 51),
+        n if n <= 1 << 20 => (10, 31),
         _ => (1, 5),
     }
 }
@@ -154,7 +135,7 @@ fn repetitions(elements: usize) -> (usize, usize) {
 type Apply<'a> = &'a dyn Fn(Tensor<1>) -> Tensor<1>;
 
 /// Forward and forward+backward timings of each function of `applies` (with the plain and the
-/// autodiff form of each), all on the same `elements` normal(0, 3) values and interleaved.
+/// autodiff form of each), all on the same `elements` normal(0, 3) values.
 fn time_functions(
     backend: &Backend,
     elements: usize,
@@ -163,37 +144,17 @@ fn time_functions(
     let (warmup, runs) = repetitions(elements);
     let x = Tensor::<1>::random([elements], Distribution::Normal(0.0, 3.0), &backend.device);
     let xa = Tensor::<1>::from_data(x.clone().into_data(), &backend.autodiff());
-    let mut forwards: Vec<_> = applies
+    applies
         .iter()
-        .map(|&(plain, _)| {
-            let x = x.clone();
-            move || sync(plain(x.clone()))
-        })
-        .collect();
-    let mut forward_backwards: Vec<_> = applies
-        .iter()
-        .map(|&(_, autodiff)| {
-            let xa = xa.clone();
-            move || {
+        .map(|&(plain, autodiff)| {
+            let forward = time(warmup, runs, || sync(plain(x.clone())));
+            let forward_backward = time(warmup, runs, || {
                 let input = xa.clone().require_grad();
                 let grads = autodiff(input.clone()).sum().backward();
                 sync(input.grad(&grads).expect("an input gradient"));
-            }
+            });
+            (forward, forward_backward)
         })
-        .collect();
-    let mut fs: Vec<&mut dyn FnMut()> = Vec::new();
-    for f in &mut forwards {
-        fs.push(f);
-    }
-    for f in &mut forward_backwards {
-        fs.push(f);
-    }
-    let timings = time_interleaved(warmup, runs, &mut fs);
-    let (forward, forward_backward) = timings.split_at(applies.len());
-    forward
-        .iter()
-        .copied()
-        .zip(forward_backward.iter().copied())
         .collect()
 }
 
@@ -244,7 +205,7 @@ pub fn activations(
             let plain = activation.clone().valid();
             let ours_plain = |x| plain.forward(x);
             let ours = |x| activation.forward(x);
-            // Burn's op, where it has one, is timed in turn with nonlin's (see `time_interleaved`)
+            // Burn's op, where it has one, on the same input
             let burn = burn_builtin(config);
             let mut applies: Vec<(Apply<'_>, Apply<'_>)> = vec![(&ours_plain, &ours)];
             if let Some(burn) = &burn {
@@ -416,20 +377,6 @@ mod tests {
         let t = time(1, 5, || n += 1);
         assert_eq!((n, t.runs), (6, 5));
         assert!(t.min <= t.median && t.median <= t.max);
-    }
-
-    #[test]
-    fn interleaved_timing_takes_the_functions_in_turn() {
-        let order = std::cell::RefCell::new(Vec::new());
-        let mut a = || order.borrow_mut().push('a');
-        let mut b = || order.borrow_mut().push('b');
-        let timings = time_interleaved(1, 3, &mut [&mut a, &mut b]);
-        // one warm-up round, then each timed call right after an untimed one of its own
-        assert_eq!(
-            order.into_inner().iter().collect::<String>(),
-            format!("ab{}", "aabb".repeat(3))
-        );
-        assert!(timings.iter().all(|t| t.runs == 3));
     }
 
     #[test]
