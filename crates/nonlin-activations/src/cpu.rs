@@ -1016,8 +1016,9 @@ mod tests {
     fn every_instruction_set_gives_the_same_bits() {
         use super::*;
         use crate::activations::{
-            gelu::Gelu, gelu_tanh::GeluTanh, log_sigmoid::LogSigmoid, mish::Mish, sigmoid::Sigmoid,
-            silu::Silu, tanh::Tanh,
+            elu::EluConfig, gelu::Gelu, gelu_tanh::GeluTanh, log_sigmoid::LogSigmoid, mish::Mish,
+            quick_gelu::QuickGelu, sigmoid::Sigmoid, silu::Silu, softplus::SoftplusConfig,
+            tanh::Tanh,
         };
 
         struct AllPaths<'a>(&'a [f32], &'a [f32]);
@@ -1087,14 +1088,19 @@ mod tests {
             -0.0,
         ]);
         let upstream: Vec<f32> = (0..xs.len()).map(|i| 0.25 + (i % 9) as f32).collect();
-        let kernels: [PointwiseKernel; 7] = [
+        let kernels: [PointwiseKernel; 11] = [
             Gelu.into(),
             GeluTanh.into(),
             Mish.into(),
             Silu.into(),
+            QuickGelu.into(),
             Sigmoid.into(),
             Tanh.into(),
             LogSigmoid.into(),
+            // β = 1 runs its own loop (no division), β = 2 the general one
+            SoftplusConfig::new().init().unwrap().into(),
+            SoftplusConfig::new().with_beta(2.0).init().unwrap().into(),
+            EluConfig::new().init().unwrap().into(),
         ];
         for kernel in kernels {
             let outs = kernel.visit(AllPaths(&xs, &upstream));
