@@ -117,24 +117,41 @@ fn exp_polynomial(r: f32) -> f32 {
     )
 }
 
-/// `e^x` (Cephes `expf`): `x = n ln 2 + r`, `e^r` by a degree-7 polynomial, times `2^n`, the scale
-/// applied in two halves so that subnormal results and `n = 128` come out right. inf above
-/// 88.72284, 0 below -104, NaN for NaN.
+/// Above this, `e^x` overflows float32.
+const EXP_OVERFLOW: f32 = 88.722_84;
+
+/// `x = n ln 2 + r` with `n = round(x log2 e)` and `|r| ≤ ln 2 / 2` (Cephes), for finite `x` in
+/// `[-126 ln 2, EXP_OVERFLOW]`: `(r, n)`.
 #[inline(always)]
-pub fn exp(x: f32) -> f32 {
-    const HI: f32 = 88.722_84;
-    const LO: f32 = -104.0;
+fn exp_reduce(x: f32) -> (f32, i32) {
     // round(x · log2 e) with the 1.5 · 2^23 trick: the sum's low mantissa bits hold n
     const SHIFTER: f32 = 12_582_912.0;
-    let c = x.clamp(LO, HI);
-    let t = c * core::f32::consts::LOG2_E + SHIFTER;
+    let t = x * core::f32::consts::LOG2_E + SHIFTER;
     let n = t - SHIFTER;
     let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
-    let r = c - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    (x - n * 0.693_359_4 - n * -2.121_944_4e-4, ni)
+}
+
+/// `y · 2^n` for `n` in `-252..=254`, the scale applied in two halves so that subnormal results
+/// and `n = 128` come out right.
+#[inline(always)]
+fn times_pow2(y: f32, n: i32) -> f32 {
+    let half = n >> 1;
+    y * pow2i(half) * pow2i(n - half)
+}
+
+/// `e^x` (Cephes `expf`): `x = n ln 2 + r`, `e^r` by a degree-7 polynomial, times `2^n`. inf
+/// above 88.72284, 0 below -104, NaN for NaN.
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const LO: f32 = -104.0;
+    let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
     let y = exp_polynomial(r) * (r * r) + r + 1.0;
-    let half = ni >> 1;
-    let y = y * pow2i(half) * pow2i(ni - half);
-    select(x > HI, f32::INFINITY, select(x < LO, 0.0, y))
+    select(
+        x > EXP_OVERFLOW,
+        f32::INFINITY,
+        select(x < LO, 0.0, times_pow2(y, n)),
+    )
 }
 
 /// `e^x − 1` from `exp`'s own reduction `x = n ln 2 + r`:
@@ -143,22 +160,16 @@ pub fn exp(x: f32) -> f32 {
 /// made and `n = 128` cannot overflow the scale. -1 below -30, inf above 88.72284, NaN for NaN.
 #[inline(always)]
 pub fn exp_m1(x: f32) -> f32 {
-    const HI: f32 = 88.722_84;
     const LO: f32 = -30.0; // e^−30 is below half an ulp of 1
-    const SHIFTER: f32 = 12_582_912.0;
-    let c = x.clamp(LO, HI);
-    let t = c * core::f32::consts::LOG2_E + SHIFTER;
-    let n = t - SHIFTER;
-    let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
-    let r = c - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
     let em1 = exp_polynomial(r) * (r * r) + r;
     // 2^−n is only needed while it matters next to e^r (n < 25); capping keeps it a normal float
-    let offset = 1.0 - pow2i(-ni.min(100));
-    let half = ni >> 1;
-    let y = (em1 + offset) * pow2i(half) * pow2i(ni - half);
+    let offset = 1.0 - pow2i(-n.min(100));
+    let y = times_pow2(em1 + offset, n);
     // e^x − 1 has the sign of x, −0 included (the reduction above turns −0 into +0)
-    select(x > HI, f32::INFINITY, y.copysign(x))
+    select(x > EXP_OVERFLOW, f32::INFINITY, y.copysign(x))
 }
+
 /// `ln x` (Cephes `logf`): exponent and mantissa split, `ln(1 + m)` by a polynomial for
 /// `1 + m` in `[√½, √2)`. Subnormal inputs are scaled up first; -inf at 0, NaN below 0.
 #[inline(always)]
