@@ -594,6 +594,17 @@ impl<E, S: SegmentLoop<E>> ChunkLoop<E> for Rows<S> {
     }
 }
 
+/// Runs `body` over `out` taken as the output rows of `split`, over rayon's pool when large.
+fn for_rows<E: Send, S: SegmentLoop<E>>(out: &mut [E], split: Split, body: S) {
+    for_chunks(
+        out,
+        &Rows {
+            len: split.len,
+            body,
+        },
+    )
+}
+
 /// GLU forward: `a · act(b)` over the halves `a`, `b` of each input row.
 struct GluRows<'a, E, G> {
     x: &'a [E],
@@ -886,13 +897,7 @@ where
                     split: self.1,
                     gated: &Gated(gate),
                 };
-                for_chunks(
-                    out,
-                    &Rows {
-                        len: self.1.len,
-                        body,
-                    },
-                )
+                for_rows(out, self.1, body)
             })
         }
     }
@@ -920,13 +925,7 @@ where
                     split: self.1,
                     gated: &Gated(gate),
                 };
-                for_chunks(
-                    out,
-                    &Rows {
-                        len: self.1.len,
-                        body,
-                    },
-                )
+                for_rows(out, self.1, body)
             })
         }
     }
@@ -946,13 +945,7 @@ where
             if split.len == 1 {
                 for_chunks(out, &MaxAdjacent { x, k: split.parts })
             } else {
-                for_chunks(
-                    out,
-                    &Rows {
-                        len: split.len,
-                        body: MaxRows { x, split },
-                    },
-                )
+                for_rows(out, split, MaxRows { x, split })
             }
         }
     }
@@ -984,13 +977,7 @@ where
                     },
                 )
             } else {
-                for_chunks(
-                    out,
-                    &Rows {
-                        len: split.len,
-                        body: MaxGradRows { x, grad, split },
-                    },
-                )
+                for_rows(out, split, MaxGradRows { x, grad, split })
             }
         }
     }
