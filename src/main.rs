@@ -59,9 +59,14 @@ enum Command {
         /// Run directory (default: runs/<dataset>-<activation>-s<seed>-<time>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Continue the run in --out from its last good checkpoint.
+        /// Continue the run in --out from its newest intact checkpoint, with its own config
+        /// (flags given again must agree with it; only --epochs may grow).
         #[arg(long)]
         resume: bool,
+        /// Accept an --out directory that holds other files (none of them is overwritten; a
+        /// file with a name the run writes is refused).
+        #[arg(long)]
+        exist_ok: bool,
         /// Progress display: auto (a bar on a terminal, lines otherwise), bar, lines, quiet.
         #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
         progress: ProgressArg,
@@ -73,9 +78,13 @@ enum Command {
         grid: SweepArgs,
         #[command(flatten)]
         base: Box<TrainArgs>,
-        /// Sweep directory; running again skips finished runs.
+        /// Sweep directory; running again with the same settings skips finished runs and
+        /// resumes interrupted ones (other settings are refused).
         #[arg(long, default_value = "runs/sweep")]
         out: PathBuf,
+        /// Accept an --out directory that holds other files (none of them is overwritten).
+        #[arg(long)]
+        exist_ok: bool,
     },
     /// Test loss and accuracy, per-class precision and recall, and the confusion matrix of a run
     /// (its directory, a checkpoint directory, or a model file inside a run).
@@ -204,7 +213,35 @@ pub enum Format {
     Json,
 }
 
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`nonlin activations | head -1`) fails
+/// with an error (or a panic in `println!`); the default action ends the process quietly, as
+/// `cat` and `ls` end.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in main, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// wgpu's `auto` probe falls back from Vulkan to OpenGL, whose EGL probe asks libwayland for a
+/// display; without `XDG_RUNTIME_DIR` (servers, containers, CI jobs) libwayland prints
+/// `error: XDG_RUNTIME_DIR is invalid or not set` even when the probe goes on to succeed. No
+/// Wayland compositor is reachable without that directory, so an absolute `WAYLAND_DISPLAY` that
+/// names no socket makes the connection fail as it would anyway, silently.
+fn quiet_headless_wayland_probe() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        // SAFETY: called first in main, before any thread exists that could read the environment.
+        unsafe { std::env::set_var("WAYLAND_DISPLAY", "/nonexistent/nonlin-headless") };
+    }
+}
+
 fn main() -> Result<()> {
+    restore_default_sigpipe();
+    quiet_headless_wayland_probe();
     let cli = Cli::parse();
     match cli.command {
         Command::Activations {
@@ -225,9 +262,24 @@ fn main() -> Result<()> {
             args,
             out,
             resume,
+            exist_ok,
             progress,
-        } => commands::train::run(&args, out, resume, progress, cli.backend),
-        Command::Sweep { grid, base, out } => commands::sweep::run(&grid, &base, out, cli.backend),
+        } => commands::train::run(
+            &args,
+            commands::train::RunTarget {
+                out,
+                resume,
+                exist_ok,
+                progress,
+            },
+            cli.backend,
+        ),
+        Command::Sweep {
+            grid,
+            base,
+            out,
+            exist_ok,
+        } => commands::sweep::run(&grid, &base, out, exist_ok, cli.backend),
         Command::Merge { dirs, out } => commands::sweep::merge(&dirs, out),
         Command::Eval { run, format, out } => commands::study::eval(&run, format, out, cli.backend),
         Command::Plot { what, image } => commands::plot::run(&what, image, cli.backend),

@@ -69,7 +69,13 @@ impl SweepArgs {
     }
 }
 
-pub fn run(grid: &SweepArgs, base: &TrainArgs, out: PathBuf, backend: BackendKind) -> Result<()> {
+pub fn run(
+    grid: &SweepArgs,
+    base: &TrainArgs,
+    out: PathBuf,
+    exist_ok: bool,
+    backend: BackendKind,
+) -> Result<()> {
     let sweep = grid.config(base)?;
     let shard = match &grid.shard {
         Some(s) => s.parse()?,
@@ -93,6 +99,7 @@ pub fn run(grid: &SweepArgs, base: &TrainArgs, out: PathBuf, backend: BackendKin
         &out,
         shard,
         ProgressMode::Quiet,
+        exist_ok,
         |run, summary, skipped| {
             eprintln!(
                 "[{:>3}/{}] {} test_acc={:.4}{}",
@@ -121,11 +128,31 @@ pub fn run(grid: &SweepArgs, base: &TrainArgs, out: PathBuf, backend: BackendKin
 
 pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
     let table = sweep::merge(dirs)?;
+    if !table.missing.is_empty() {
+        eprintln!(
+            "warning: the table is partial: {} planned runs have not finished ({})",
+            table.missing.len(),
+            table.missing.join(", ")
+        );
+    }
     if let Some(out) = out {
-        nonlin_train::fs::create_dir(&out)?;
-        table.write(&out)?;
+        // the merged table goes into a directory of its own or one of the merged sweeps
+        let is_input = dirs.iter().any(|d| same_dir(d, &out));
+        if is_input {
+            table.write(&out)?;
+        } else {
+            sweep::check_merge_out(&out)?;
+            sweep::write_merged(&table, &out, dirs)?;
+        }
         eprintln!("wrote {}/results.{{md,csv,json}}", out.display());
     }
     print!("{}", table.markdown());
     Ok(())
+}
+
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::{Backend, BackendKind};
+use nonlin_train::run_dir::RunDir;
 use nonlin_train::train::{OptimizerKind, Schedule};
 use nonlin_train::{DatasetSpec, ExperimentConfig, ModelKind, ProgressMode, RunOptions, train};
 use std::path::PathBuf;
@@ -249,25 +250,55 @@ fn default_out_dir(config: &ExperimentConfig) -> PathBuf {
     PathBuf::from("runs").join(format!("{dataset}-{activation}-s{}-{secs}", config.seed))
 }
 
-pub fn run(
-    args: &TrainArgs,
-    out: Option<PathBuf>,
-    resume: bool,
-    progress: ProgressArg,
-    backend: BackendKind,
-) -> Result<()> {
-    let config = args.experiment()?;
-    let backend = Backend::select(backend)?;
-    let out_dir = match (out, resume) {
-        (Some(dir), _) => dir,
+/// Where and how `nonlin train` writes.
+pub struct RunTarget {
+    /// `--out`.
+    pub out: Option<PathBuf>,
+    /// `--resume`.
+    pub resume: bool,
+    /// `--exist-ok`.
+    pub exist_ok: bool,
+    /// `--progress`.
+    pub progress: ProgressArg,
+}
+
+pub fn run(args: &TrainArgs, target: RunTarget, backend: BackendKind) -> Result<()> {
+    let RunTarget {
+        out,
+        resume,
+        exist_ok,
+        progress,
+    } = target;
+    let (config, out_dir) = match (out, resume) {
+        (Some(dir), true) => {
+            // a resumed run starts from its own config; flags given again must agree with it
+            let run = RunDir::new(&dir);
+            // a run another process is writing is not read half-way
+            run.check_unlocked()?;
+            let saved = run
+                .saved_config()
+                .with_context(|| format!("reading the run in {}", dir.display()))?;
+            let config = match saved {
+                Some(saved) => args.experiment_over(saved)?,
+                None => args.experiment()?,
+            };
+            (config, dir)
+        }
+        (Some(dir), false) => (args.experiment()?, dir),
         (None, true) => anyhow::bail!("--resume needs --out, the run directory to continue"),
-        (None, false) => default_out_dir(&config),
+        (None, false) => {
+            let config = args.experiment()?;
+            let dir = default_out_dir(&config);
+            (config, dir)
+        }
     };
+    let backend = Backend::select(backend)?;
     let options = RunOptions {
         out_dir,
         resume,
         progress: progress.into(),
         stop_after: None,
+        exist_ok,
     };
     eprintln!(
         "training {} on {} ({}), seed {}, {} epochs -> {}",
@@ -279,6 +310,13 @@ pub fn run(
         options.out_dir.display()
     );
     let summary = train(&config, &backend, &options).context("training failed")?;
+    for skipped in &summary.skipped_checkpoints {
+        eprintln!(
+            "warning: passed over damaged checkpoint {}: {}",
+            skipped.dir.display(),
+            skipped.reason
+        );
+    }
     println!("model          {}", summary.model);
     println!("dataset        {}", summary.dataset);
     println!("backend        {}", summary.backend);

@@ -802,21 +802,47 @@ impl<E: Element> ChunkLoop<MaybeUninit<E>> for MaxGradAdjacent<'_, E> {
         let last_whole = (end / k * k).max(first_whole);
         let (head, rest) = out.split_at_mut(first_whole - start);
         let (body, tail) = rest.split_at_mut(last_whole - first_whole);
-        for (i, o) in (start..)
-            .zip(head.iter_mut())
-            .chain((last_whole..).zip(tail.iter_mut()))
-        {
-            let group = i / k;
-            let won = winner(k, |p| self.x[group * k + p]);
-            o.write(if i % k == won {
+        // each partial end lies in one group: its winner is found once, not once per element
+        // (which made the backward quadratic in k)
+        for (from, part) in [(start, head), (last_whole, tail)] {
+            if part.is_empty() {
+                continue;
+            }
+            let group = from / k;
+            let won = group * k + winner(k, |p| self.x[group * k + p]);
+            for (i, o) in (from..).zip(part.iter_mut()) {
+                o.write(if i == won {
+                    self.grad[group]
+                } else {
+                    E::default()
+                });
+            }
+        }
+        let groups = first_whole / k..last_whole / k;
+        let x = &self.x[first_whole..last_whole];
+        with_group_size(k, Groups(x, &self.grad[groups], body, k))
+    }
+}
+
+/// Maxout's gradient from precomputed winners: element `i` of group `i / k` gets the group's
+/// gradient if it is the winner, else zero.
+struct ScatterWinners<'a, E> {
+    winners: &'a [usize],
+    grad: &'a [E],
+    k: usize,
+}
+
+impl<E: Element> ChunkLoop<MaybeUninit<E>> for ScatterWinners<'_, E> {
+    #[inline(always)]
+    fn run(&self, start: usize, out: &mut [MaybeUninit<E>]) {
+        for (i, o) in (start..).zip(out.iter_mut()) {
+            let group = i / self.k;
+            o.write(if i % self.k == self.winners[group] {
                 self.grad[group]
             } else {
                 E::default()
             });
         }
-        let groups = first_whole / k..last_whole / k;
-        let x = &self.x[first_whole..last_whole];
-        with_group_size(k, Groups(x, &self.grad[groups], body, k))
     }
 }
 
@@ -967,7 +993,20 @@ where
     impl SplitKernel for Backward {
         fn run<E: Element>(&self, inputs: &[&[E]], out: &mut [MaybeUninit<E>]) {
             let (x, grad, split) = (inputs[0], inputs[1], self.0);
-            if split.len == 1 {
+            if split.len == 1 && split.parts > CHUNK {
+                // groups longer than a chunk: each winner once, then a scatter, so the work
+                // stays linear in the size whatever k is
+                let k = split.parts;
+                let winners: Vec<usize> = x.par_chunks(k).map(|g| winner(k, |p| g[p])).collect();
+                for_chunks(
+                    out,
+                    &ScatterWinners {
+                        winners: &winners,
+                        grad,
+                        k,
+                    },
+                )
+            } else if split.len == 1 {
                 for_chunks(
                     out,
                     &MaxGradAdjacent {

@@ -321,7 +321,7 @@ mod tests {
     fn threads_split_groups_without_changing_the_result() {
         let device = Device::flex().autodiff();
         // groups of 12,000 outgrow the 8,192-element chunks: some chunks hold no group start
-        for (k, groups) in [(3, 20_011), (5, 20_011), (12_000, 3)] {
+        for (k, groups) in [(3, 20_011), (5, 20_011), (1_000, 70), (12_000, 3)] {
             let n = k * groups;
             let xs: Vec<f32> = (0..n).map(|i| ((i * 7919) % 113) as f32).collect();
             let run = |fused: bool| {

@@ -25,9 +25,11 @@ pub enum EvalError {
     /// A study whose parameters make no sense.
     #[error("invalid study: {0}")]
     Invalid(String),
-    /// A file that cannot be written.
-    #[error("writing {}: {source}", .path.display())]
+    /// A file that cannot be read or written.
+    #[error("{what} {}: {source}", .path.display())]
     Io {
+        /// What was being done: "reading", "writing".
+        what: &'static str,
         /// The file.
         path: PathBuf,
         /// The OS error.

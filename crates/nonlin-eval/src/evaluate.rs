@@ -35,6 +35,19 @@ pub fn locate(path: &Path) -> Result<(PathBuf, PathBuf), EvalError> {
             "does not exist; give a run directory, a checkpoint directory or a .bpk file",
         ));
     }
+    let run = nonlin_train::run_dir::RunDir::new(path);
+    if run.is_run() {
+        // the newest intact checkpoint is the run's truth; best/model.bpk is a published copy
+        // that a kill can leave one epoch behind
+        if let Some(newest) = run.checkpoints().newest_intact()? {
+            let checkpoint = newest.checkpoint;
+            return Ok((checkpoint.dir.join("config.toml"), checkpoint.best_model()));
+        }
+    }
+    if path.is_dir() && path.join("model.bpk").is_file() && path.join("config.toml").is_file() {
+        // a checkpoint directory: its own weights and the config it was written with
+        return Ok((path.join("config.toml"), path.join("model.bpk")));
+    }
     let (weights, start) = if path.is_dir() && path.join("config.toml").is_file() {
         (path.join("best").join("model.bpk"), path.to_path_buf())
     } else if path.is_dir() {

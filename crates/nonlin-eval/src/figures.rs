@@ -61,6 +61,7 @@ pub fn activation_sheet(
 pub fn training_curves(run_dir: &Path, title: &str) -> Result<TrainingCurves, EvalError> {
     let path = run_dir.join("metrics.jsonl");
     let text = std::fs::read_to_string(&path).map_err(|source| EvalError::Io {
+        what: "reading",
         path: path.clone(),
         source,
     })?;

@@ -48,52 +48,58 @@ fn register_font() {
     });
 }
 
-/// Renders `figure` to `path`: PNG for `.png`, SVG for `.svg`, through a temporary file.
+/// Renders `figure` to `path`: PNG for `.png`, SVG for `.svg`, drawn in memory and written
+/// atomically (a temporary file with a random name beside `path`, then a rename).
 pub fn save(figure: &impl Figure, path: &Path) -> Result<(), EvalError> {
-    register_font();
     let fail = |reason: String| EvalError::Invalid(format!("drawing {}: {reason}", path.display()));
-    let io = |source| EvalError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    // the image encoder picks the format from the extension, so the temporary name keeps it
-    let stem = path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{stem}-{}.tmp.{extension}", std::process::id()));
-    match extension.as_str() {
-        "png" => {
-            let root = BitMapBackend::new(&tmp, figure.size()).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-            figure.draw(&root).map_err(fail)?;
-            root.present().map_err(|e| fail(e.to_string()))?;
-        }
-        "svg" => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
-                root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-                figure.draw(&root).map_err(fail)?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
-            std::fs::write(&tmp, svg).map_err(io)?;
-        }
+    let bytes = match extension.as_str() {
+        "png" => png_bytes(figure)?,
+        "svg" => svg_string(figure)?.into_bytes(),
         other => {
             return Err(fail(format!(
                 "unknown image format `{other}`; use .png or .svg"
             )));
         }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| EvalError::Io {
+            what: "creating directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    std::fs::rename(&tmp, path).map_err(io)
+    nonlin_train::fs::write_atomic(path, &bytes)?;
+    Ok(())
+}
+
+/// Renders `figure` to PNG bytes in memory.
+pub fn png_bytes(figure: &impl Figure) -> Result<Vec<u8>, EvalError> {
+    register_font();
+    let fail = |reason: String| EvalError::Invalid(format!("drawing a figure: {reason}"));
+    let (width, height) = figure.size();
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        figure.draw(&root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(out)
 }
 
 /// Renders `figure` to an SVG string (for reports that inline their figures).

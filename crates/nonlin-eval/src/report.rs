@@ -5,7 +5,7 @@ use crate::diagnose::diagnose;
 use crate::error::EvalError;
 use crate::evaluate::{evaluate, load_run};
 use crate::figures::{decision_boundary, gradient_profile, sweep_charts, training_curves};
-use crate::plot::{Figure, save};
+use crate::plot::Figure;
 use burn::module::Module;
 use nonlin_backend::Backend;
 use nonlin_train::RunSummary;
@@ -35,15 +35,8 @@ fn base64(bytes: &[u8]) -> String {
 /// The figure as an inline PNG `<img>` (PNG keeps dense figures small, where SVG would hold
 /// thousands of shapes).
 fn inline_png(figure: &impl Figure, alt: &str) -> Result<String, EvalError> {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("nonlin-report-{}-{n}.png", std::process::id()));
-    save(figure, &path)?;
-    let bytes = std::fs::read(&path).map_err(|source| EvalError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let _ = std::fs::remove_file(&path);
+    // rendered and encoded in memory: nothing passes through a shared temporary directory
+    let bytes = crate::plot::png_bytes(figure)?;
     Ok(format!(
         "<p><img alt=\"{}\" src=\"data:image/png;base64,{}\"></p>\n",
         escape(alt),
@@ -109,6 +102,7 @@ pub fn report(dir: &Path, backend: &Backend) -> Result<PathBuf, EvalError> {
 fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
     let summary_path = dir.join("summary.json");
     let text = std::fs::read_to_string(&summary_path).map_err(|source| EvalError::Io {
+        what: "reading",
         path: summary_path.clone(),
         source,
     })?;
@@ -245,6 +239,7 @@ fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
 fn sweep_report(dir: &Path) -> Result<String, EvalError> {
     let path = dir.join("results.json");
     let text = std::fs::read_to_string(&path).map_err(|source| EvalError::Io {
+        what: "reading",
         path: path.clone(),
         source,
     })?;

@@ -70,7 +70,8 @@ fn evaluation_matches_the_run_and_bad_checkpoints_are_clear_errors() {
         "{}",
         message(&empty)
     );
-    // a checkpoint of another model config
+    // a model file under a config.toml of another model config
+    let best = dir.join("best/model.bpk");
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     std::fs::write(
         dir.join("config.toml"),
@@ -78,14 +79,32 @@ fn evaluation_matches_the_run_and_bad_checkpoints_are_clear_errors() {
     )
     .unwrap();
     assert!(
-        message(&dir).contains("another model") || message(&dir).contains("model config"),
+        message(&best).contains("another model") || message(&best).contains("model config"),
+        "{}",
+        message(&best)
+    );
+    // the run directory itself is evaluated from its newest intact checkpoint, which the
+    // edited config.toml and a damaged published copy do not touch
+    std::fs::write(&best, b"garbage").unwrap();
+    assert_eq!(
+        evaluate_run(&dir, &flex()).unwrap().accuracy,
+        summary.test_accuracy
+    );
+    std::fs::write(dir.join("config.toml"), &config).unwrap();
+    assert!(message(&best).contains("model.bpk"), "{}", message(&best));
+    // damaged checkpoints: the older one is used, and with none intact the error says why
+    for (_, checkpoint) in nonlin_train::run_dir::RunDir::new(&dir)
+        .checkpoints()
+        .list()
+        .unwrap()
+    {
+        std::fs::write(checkpoint.join("best.bpk"), b"garbage").unwrap();
+    }
+    assert!(
+        message(&dir).contains("no intact checkpoint"),
         "{}",
         message(&dir)
     );
-    std::fs::write(dir.join("config.toml"), &config).unwrap();
-    // a corrupt file
-    std::fs::write(dir.join("best/model.bpk"), b"garbage").unwrap();
-    assert!(message(&dir).contains("model.bpk"), "{}", message(&dir));
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&empty).unwrap();
 }
@@ -202,6 +221,7 @@ fn every_figure_renders_as_png_and_svg_with_labels() {
         &sweep_dir,
         nonlin_train::sweep::Shard::ALL,
         ProgressMode::Quiet,
+        false,
         |_, _, _| {},
     )
     .unwrap();

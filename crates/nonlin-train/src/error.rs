@@ -129,6 +129,14 @@ pub enum TrainError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A run directory that this run may not use (another run, a user's files, a lock held).
+    #[error("{}: {reason}", .path.display())]
+    RunDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// A checkpoint that cannot be used.
     #[error("checkpoint {}: {reason}", .path.display())]
     Checkpoint {
@@ -139,15 +147,15 @@ pub enum TrainError {
     },
     /// The loss became NaN or infinite.
     #[error(
-        "training diverged in epoch {epoch}: the mean training loss is {loss}. The last good checkpoint \
-         is {}; lower the learning rate (now {learning_rate}) or enable gradient clipping",
+        "training diverged in epoch {epoch}: {what}. The last good checkpoint (finite weights and \
+         losses) is {}; lower the learning rate (now {learning_rate}) or enable gradient clipping",
         .last_good.as_ref().map_or_else(|| "none (it diverged in the first epoch)".to_string(), |p| p.display().to_string())
     )]
     Diverged {
         /// 1-based epoch.
         epoch: usize,
-        /// The loss.
-        loss: f64,
+        /// What was not finite, e.g. "the mean training loss is NaN".
+        what: String,
         /// The learning rate in that epoch.
         learning_rate: f64,
         /// The checkpoint kept from before.

@@ -16,9 +16,13 @@
 
 pub mod data;
 pub mod error;
+mod float_serde;
 pub mod fs;
+pub mod hooks;
+pub mod memory;
 pub mod model;
 pub mod rng;
+pub mod run_dir;
 pub mod sweep;
 pub mod train;
 

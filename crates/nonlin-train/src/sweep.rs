@@ -11,6 +11,7 @@ use crate::data::DatasetSpec;
 use crate::error::TrainError;
 use crate::fs::{create_dir, write_atomic};
 use crate::model::ModelKind;
+use crate::run_dir::RunDir;
 use crate::train::{ExperimentConfig, ProgressMode, RunOptions, RunSummary, train};
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::Backend;
@@ -214,15 +215,149 @@ pub struct SweepOutcome {
     pub table: SweepTable,
 }
 
+/// The files a sweep writes at the top of its directory.
+const SWEEP_FILES: [&str; 5] = [
+    "sweep.toml",
+    "runs",
+    "results.md",
+    "results.csv",
+    "results.json",
+];
+
+/// Checks that `dir` may hold `sweep`: it is new or empty, or it holds this very sweep (same
+/// settings: a sweep run again resumes), or — with `exist_ok` — it holds other files none of
+/// which has a name the sweep writes. A sweep with other settings is refused, naming them.
+pub fn check_dir(sweep: &SweepConfig, dir: &Path, exist_ok: bool) -> Result<(), TrainError> {
+    let refuse = |reason: String| TrainError::RunDir {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let recorded = dir.join("sweep.toml");
+    if recorded.is_file() {
+        let saved = SweepConfig::load(&recorded)?;
+        let differences = crate::train::config::differences(&saved, sweep);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        return Err(refuse(format!(
+            "holds a sweep with other settings: {}; run it with its own settings (its \
+             sweep.toml), or choose another --out for the new sweep (`nonlin merge` can \
+             combine sweeps of the same base experiment)",
+            differences.join(", ")
+        )));
+    }
+    let entries: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(TrainError::io("listing", dir, e)),
+    };
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !exist_ok {
+        let mut shown = entries.clone();
+        shown.sort();
+        shown.truncate(5);
+        return Err(refuse(format!(
+            "is not empty and is not a sweep directory (no sweep.toml; it holds {}{}); choose a \
+             new or empty directory, or pass --exist-ok to write the sweep beside those files",
+            shown.join(", "),
+            if entries.len() > 5 { ", …" } else { "" }
+        )));
+    }
+    let taken: Vec<&str> = SWEEP_FILES
+        .iter()
+        .copied()
+        .filter(|n| entries.iter().any(|e| e == n))
+        .collect();
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(refuse(format!(
+            "holds files with the names a sweep writes ({}), which nonlin did not make and will \
+             not overwrite; choose another --out",
+            taken.join(", ")
+        )))
+    }
+}
+
+/// The marker of a directory `nonlin merge --out` wrote.
+pub const MERGE_MARKER: &str = "merge.json";
+
+/// Checks that `merge --out dir` overwrites nothing of a user's: `dir` is new, empty, or an
+/// earlier merge's output (it holds [`MERGE_MARKER`]). (One of the merged sweeps themselves is
+/// also fine; the CLI checks that.)
+pub fn check_merge_out(dir: &Path) -> Result<(), TrainError> {
+    let empty = match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(TrainError::io("listing", dir, e)),
+    };
+    if empty || dir.join(MERGE_MARKER).is_file() {
+        return Ok(());
+    }
+    Err(TrainError::RunDir {
+        path: dir.to_path_buf(),
+        reason: format!(
+            "holds files and is not an earlier merge's output (no {MERGE_MARKER}): not a sweep's \
+             results; write the merged table into a new or empty directory, or into one of the \
+             merged sweeps"
+        ),
+    })
+}
+
+/// Writes the merged `table` into `dir` with the marker naming its sources.
+pub fn write_merged(table: &SweepTable, dir: &Path, sources: &[PathBuf]) -> Result<(), TrainError> {
+    create_dir(dir)?;
+    let sources: Vec<String> = sources
+        .iter()
+        .map(|s| {
+            std::path::absolute(s)
+                .unwrap_or_else(|_| s.clone())
+                .display()
+                .to_string()
+        })
+        .collect();
+    let marker = serde_json::json!({ "format": "nonlin-merge", "sources": sources });
+    write_atomic(
+        &dir.join(MERGE_MARKER),
+        &serde_json::to_vec_pretty(&marker).expect("the marker serialises"),
+    )?;
+    table.write(dir)
+}
+
+impl SweepConfig {
+    /// The same sweep with data paths made absolute (see
+    /// [`ExperimentConfig::with_absolute_paths`]).
+    pub fn with_absolute_paths(&self) -> Result<Self, TrainError> {
+        let mut sweep = self.clone();
+        sweep.base = self.base.with_absolute_paths()?;
+        for dataset in &mut sweep.datasets {
+            let mut data = self.base.data.clone();
+            data.dataset = dataset.clone();
+            *dataset = data.with_absolute_paths()?.dataset;
+        }
+        Ok(sweep)
+    }
+}
+
 /// Runs the shard's part of the sweep into `dir`, then writes the table of everything finished.
+/// `exist_ok` admits a directory holding other files (see [`check_dir`]).
 pub fn run(
     sweep: &SweepConfig,
     backend: &Backend,
     dir: &Path,
     shard: Shard,
     progress: ProgressMode,
+    exist_ok: bool,
     mut on_run: impl FnMut(&PlannedRun, &RunSummary, bool),
 ) -> Result<SweepOutcome, TrainError> {
+    let sweep = &sweep.with_absolute_paths()?;
+    let plan = sweep.plan()?;
+    check_dir(sweep, dir, exist_ok)?;
     create_dir(dir)?;
     write_atomic(
         &dir.join("sweep.toml"),
@@ -231,19 +366,21 @@ pub fn run(
             .as_bytes(),
     )?;
     let (mut trained, mut skipped) = (0, 0);
-    for planned in sweep.plan()?.into_iter().filter(|r| shard.owns(r.index)) {
+    for planned in plan.into_iter().filter(|r| shard.owns(r.index)) {
         let run_dir = dir.join("runs").join(&planned.id);
         if let Some(done) = finished(&run_dir)? {
+            check_run_config(&run_dir, &planned.config)?;
             skipped += 1;
             on_run(&planned, &done, true);
             continue;
         }
-        let resume = run_dir.join("checkpoints").join("latest").exists();
+        let resume = RunDir::new(&run_dir).is_run();
         let options = RunOptions {
             out_dir: run_dir,
             resume,
             progress,
             stop_after: None,
+            exist_ok: false,
         };
         let summary = train(&planned.config, backend, &options)?;
         trained += 1;
@@ -258,6 +395,23 @@ pub fn run(
     })
 }
 
+/// Checks that the run in `run_dir` is the experiment the sweep planned for it.
+fn check_run_config(run_dir: &Path, planned: &ExperimentConfig) -> Result<(), TrainError> {
+    let saved = ExperimentConfig::load(&run_dir.join("config.toml"))?;
+    let differences = crate::train::config::differences(&saved, planned);
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::RunDir {
+        path: run_dir.to_path_buf(),
+        reason: format!(
+            "is not the run this sweep plans under that name: {}; was it copied from another \
+             sweep? Move it away to have it trained again",
+            differences.join(", ")
+        ),
+    })
+}
+
 /// The summary of a finished run, if `run_dir` holds one.
 fn finished(run_dir: &Path) -> Result<Option<RunSummary>, TrainError> {
     let path = run_dir.join("summary.json");
@@ -266,7 +420,8 @@ fn finished(run_dir: &Path) -> Result<Option<RunSummary>, TrainError> {
     };
     let summary: RunSummary = serde_json::from_str(&text).map_err(|e| {
         TrainError::Config(format!(
-            "{}: corrupt summary ({e}); delete the run directory to redo it",
+            "{}: corrupt summary ({e}); remove this summary.json and run the sweep again: the \
+             run's checkpoint gives it back without training",
             path.display()
         ))
     })?;
@@ -322,20 +477,59 @@ pub struct SweepTable {
     pub rows: Vec<SweepRow>,
     /// Every run that went into them.
     pub runs: Vec<RunRecord>,
+    /// Runs the sweeps plan that have not finished (the table is partial when any are listed).
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
-/// Reads the finished runs of every directory in `dirs` (sweep directories, or shards of one) into
-/// one table. The same run found twice (the same id) counts once.
+/// The summary without what differs between two runs of the same experiment: timings, the
+/// backend's description, paths and the skipped checkpoints of a resume.
+fn outcome(summary: &RunSummary) -> RunSummary {
+    RunSummary {
+        seconds_per_epoch: 0.0,
+        samples_per_second: 0.0,
+        files: crate::train::RunFiles::new(Path::new("")),
+        skipped_checkpoints: Vec::new(),
+        ..summary.clone()
+    }
+}
+
+/// Reads the finished runs of every sweep directory in `dirs` (a sweep, or the shards of one,
+/// or sweeps of the same base experiment) into one table. Sweeps of different base experiments
+/// are refused; a run found in two directories counts once if both agree and is refused if they
+/// do not; runs planned but not finished are listed in [`SweepTable::missing`].
 pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
-    let mut by_id: BTreeMap<String, RunRecord> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, (PathBuf, RunRecord)> = BTreeMap::new();
+    let mut planned: BTreeMap<String, ExperimentConfig> = BTreeMap::new();
+    let mut first_base: Option<(PathBuf, ExperimentConfig)> = None;
     for dir in dirs {
-        let runs = dir.join("runs");
-        if !runs.is_dir() {
+        let recorded = dir.join("sweep.toml");
+        if !recorded.is_file() || !dir.join("runs").is_dir() {
             return Err(TrainError::Config(format!(
-                "{} is not a sweep directory (no runs/ inside)",
+                "{} is not a sweep directory (it needs sweep.toml and runs/)",
                 dir.display()
             )));
         }
+        let sweep = SweepConfig::load(&recorded)?;
+        match &first_base {
+            None => first_base = Some((dir.clone(), sweep.base.clone())),
+            Some((first_dir, base)) => {
+                let differences = crate::train::config::differences(base, &sweep.base);
+                if !differences.is_empty() {
+                    return Err(TrainError::Config(format!(
+                        "{} and {} are sweeps of different experiments ({}); their results do \
+                         not belong in one table",
+                        first_dir.display(),
+                        dir.display(),
+                        differences.join(", ")
+                    )));
+                }
+            }
+        }
+        for run in sweep.plan()? {
+            planned.insert(run.id, run.config);
+        }
+        let runs = dir.join("runs");
         let entries = std::fs::read_dir(&runs).map_err(|e| TrainError::io("listing", &runs, e))?;
         for entry in entries {
             let run_dir = entry
@@ -344,21 +538,48 @@ pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
             let Some(summary) = finished(&run_dir)? else {
                 continue;
             };
-            let config = ExperimentConfig::load(&run_dir.join("config.toml"))?;
             let id = run_dir.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(expected) = planned.get(&id) else {
+                return Err(TrainError::Config(format!(
+                    "{} is not a run of the sweep in {} (its sweep.toml plans no run of that \
+                     name); move it out of runs/",
+                    run_dir.display(),
+                    dir.display()
+                )));
+            };
+            check_run_config(&run_dir, expected)?;
+            let config = ExperimentConfig::load(&run_dir.join("config.toml"))?;
             let model = serde_json::to_value(config.model.kind).expect("kinds serialise");
-            by_id.insert(
-                id,
-                RunRecord {
-                    dataset: config.data.dataset.to_string(),
-                    model: model.as_str().unwrap_or("model").to_string(),
-                    activation: config.model.activation.spec(),
-                    seed: config.seed,
-                    summary,
-                },
-            );
+            let record = RunRecord {
+                dataset: config.data.dataset.to_string(),
+                model: model.as_str().unwrap_or("model").to_string(),
+                activation: config.model.activation.spec(),
+                seed: config.seed,
+                summary,
+            };
+            if let Some((other_dir, other)) = by_id.get(&id) {
+                if outcome(&other.summary) != outcome(&record.summary) {
+                    return Err(TrainError::Config(format!(
+                        "run {id} is in {} and in {} with different results (test accuracy {} \
+                         vs {}); keep one of them",
+                        other_dir.display(),
+                        dir.display(),
+                        other.summary.test_accuracy,
+                        record.summary.test_accuracy
+                    )));
+                }
+                continue;
+            }
+            by_id.insert(id, (dir.clone(), record));
         }
     }
+    let missing: Vec<String> = planned
+        .keys()
+        .filter(|id| !by_id.contains_key(*id))
+        .cloned()
+        .collect();
+    let by_id: BTreeMap<String, RunRecord> =
+        by_id.into_iter().map(|(id, (_, r))| (id, r)).collect();
     let mut groups: BTreeMap<(String, String, String), Vec<&RunRecord>> = BTreeMap::new();
     for record in by_id.values() {
         groups
@@ -407,6 +628,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
     Ok(SweepTable {
         rows,
         runs: by_id.into_values().collect(),
+        missing,
     })
 }
 
@@ -445,6 +667,14 @@ impl SweepTable {
                 target,
                 r.seconds_per_epoch,
                 r.samples_per_second
+            ));
+        }
+        if !self.missing.is_empty() {
+            out.push_str(&format!(
+                "\nPartial: {} of {} planned runs have not finished: {}\n",
+                self.missing.len(),
+                self.missing.len() + self.runs.len(),
+                self.missing.join(", ")
             ));
         }
         out

@@ -152,9 +152,9 @@ fn download(url: &str, target: &Path, checksum: Checksum) -> Result<(), String> 
     let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
     let total = response.body().content_length();
     let mut reader = response.body_mut().with_config().limit(200 << 20).reader();
-    let partial = crate::fs::sibling(target, "part");
-    let mut file =
-        std::fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
+    // a fresh, exclusively created name: a file or link planted there is never written through
+    let mut partial =
+        crate::fs::temp_file_beside(target).map_err(|e| format!("{}: {e}", target.display()))?;
     let mut hasher = Hasher::new(checksum);
     let mut progress = DownloadProgress::new(target, total);
     let mut buffer = vec![0u8; 1 << 16];
@@ -163,8 +163,8 @@ fn download(url: &str, target: &Path, checksum: Checksum) -> Result<(), String> 
             Ok(0) => break Ok(()),
             Ok(n) => {
                 hasher.update(&buffer[..n]);
-                if let Err(e) = file.write_all(&buffer[..n]) {
-                    break Err(format!("{}: {e}", partial.display()));
+                if let Err(e) = partial.write_all(&buffer[..n]) {
+                    break Err(format!("{}: {e}", partial.path().display()));
                 }
                 progress.advance(n as u64);
             }
@@ -172,14 +172,16 @@ fn download(url: &str, target: &Path, checksum: Checksum) -> Result<(), String> 
         }
     };
     progress.finish();
-    let result = result
-        .and_then(|()| file.sync_all().map_err(|e| e.to_string()))
-        .and_then(|()| hasher.verify(checksum))
-        .and_then(|()| std::fs::rename(&partial, target).map_err(|e| e.to_string()));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
+    // on any error the temporary file is removed when `partial` drops
     result
+        .and_then(|()| partial.as_file().sync_all().map_err(|e| e.to_string()))
+        .and_then(|()| hasher.verify(checksum))
+        .and_then(|()| {
+            partial
+                .persist(target)
+                .map(drop)
+                .map_err(|e| e.error.to_string())
+        })
 }
 
 enum Hasher {

@@ -28,9 +28,19 @@ pub fn parse(bytes: &[u8], origin: &Path) -> Result<IdxArray, DataError> {
     let raw;
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
+        // a hostile archive can expand a thousandfold: stop at what memory allows
+        let limit = crate::memory::limit_bytes() / 4;
         GzDecoder::new(bytes)
+            .take(limit.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| bad(format!("corrupt gzip data ({e}); download the file again")))?;
+        if out.len() as u64 > limit {
+            return Err(bad(format!(
+                "the gzip data expands to more than {} (a quarter of the memory available); \
+                 is it really an IDX file?",
+                crate::memory::human(u128::from(limit))
+            )));
+        }
         raw = out;
         &raw[..]
     } else {
@@ -121,22 +131,39 @@ pub fn images_and_labels(
             ),
         });
     }
-    let num_classes = labels
+    // MNIST and Fashion-MNIST have ten classes; a label beyond them is a damaged or foreign file,
+    // never a reason to grow the model's output
+    if let Some((at, &label)) = labels
         .data
         .iter()
-        .copied()
-        .max()
-        .map_or(0, |m| usize::from(m) + 1);
+        .enumerate()
+        .find(|&(_, &l)| usize::from(l) >= MNIST_CLASSES)
+    {
+        return Err(DataError::Idx {
+            path: labels_path.to_path_buf(),
+            reason: format!(
+                "label {label} of sample {at} is not a class 0..{}: MNIST-style label files hold \
+                 the digits 0 to 9; is the file damaged or of another data set?",
+                MNIST_CLASSES - 1
+            ),
+        });
+    }
+    crate::memory::check(
+        &format!("{n} images of {rows}×{cols} pixels"),
+        Some(images.data.len() as u128 * 4),
+        "use a smaller IDX file",
+    )
+    .map_err(|reason| DataError::Idx {
+        path: images_path.to_path_buf(),
+        reason,
+    })?;
     let features = images.data.into_iter().map(f32::from).collect();
     let labels = labels.data.into_iter().map(u32::from).collect();
-    Dataset::new(
-        name,
-        features,
-        labels,
-        vec![1, rows, cols],
-        num_classes.max(10),
-    )
+    Dataset::new(name, features, labels, vec![1, rows, cols], MNIST_CLASSES)
 }
+
+/// Classes of MNIST and Fashion-MNIST.
+pub const MNIST_CLASSES: usize = 10;
 
 /// The four files of an MNIST-style directory.
 pub const MNIST_FILES: [&str; 4] = [

@@ -223,6 +223,27 @@ impl Synthetic {
         if self.samples < 10 {
             return bad("n must be at least 10 samples");
         }
+        let classes = match self.kind {
+            SyntheticKind::Spirals { arms: c } | SyntheticKind::Blobs { centers: c } => c,
+            _ => 2,
+        };
+        if classes > self.samples / 2 {
+            return bad(&format!(
+                "{classes} classes need at least 2 samples each; use n >= {} or fewer classes",
+                classes.saturating_mul(2)
+            ));
+        }
+        // the samples, then their split and scaled copies: about 3 × (2 features + 1 label)
+        let bytes = (self.samples as u128) * 3 * 12;
+        crate::memory::check(
+            &format!("{} samples", self.samples),
+            Some(bytes),
+            "use a smaller n",
+        )
+        .map_err(|reason| DataError::Spec {
+            spec: spec.into(),
+            reason,
+        })?;
         if !(self.noise.is_finite() && self.noise >= 0.0) {
             return bad("noise must be a finite number >= 0");
         }
@@ -358,6 +379,31 @@ impl Default for DataConfig {
 }
 
 impl DataConfig {
+    /// The same config with the CSV file or the MNIST directory as an absolute path.
+    pub fn with_absolute_paths(&self) -> Result<Self, DataError> {
+        let absolute = |p: &std::path::Path| {
+            std::path::absolute(p).map_err(|source| DataError::Io {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        let dataset = match &self.dataset {
+            DatasetSpec::Mnist { fashion, dir } => DatasetSpec::Mnist {
+                fashion: *fashion,
+                dir: absolute(dir)?,
+            },
+            DatasetSpec::Csv { path, label } => DatasetSpec::Csv {
+                path: absolute(path)?,
+                label: label.clone(),
+            },
+            other => other.clone(),
+        };
+        Ok(Self {
+            dataset,
+            ..self.clone()
+        })
+    }
+
     /// Checks the fractions.
     pub fn validate(&self) -> Result<(), DataError> {
         let ok = |f: f64| f.is_finite() && (0.0..0.9).contains(&f);

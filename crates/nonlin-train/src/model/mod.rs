@@ -31,6 +31,9 @@ pub enum ModelKind {
     Cnn,
 }
 
+/// The most layers a `deep_mlp` may have.
+pub const MAX_DEPTH: usize = 10_000;
+
 /// A model, by configuration. In TOML, activations are spec strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -163,14 +166,116 @@ impl ModelConfig {
         format!("{kind} {} {activation}", widths.join("-"))
     }
 
+    /// Checks what can be checked without the data: widths, dropout, bias, and that split
+    /// activations (Maxout, the GLU family) in dense layers split the feature dimension.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        if self.kind == ModelKind::DeepMlp && self.depth > MAX_DEPTH {
+            return Err(TrainError::Config(format!(
+                "depth = {} is more than {MAX_DEPTH} layers",
+                self.depth
+            )));
+        }
+        let widths = self.hidden_widths();
+        if widths.contains(&0) {
+            return Err(TrainError::Config(format!(
+                "hidden widths must be positive, got {widths:?}"
+            )));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(TrainError::Config(format!(
+                "dropout = {} must be in [0, 1)",
+                self.dropout
+            )));
+        }
+        for activation in self.layer_activations()? {
+            let dim = match &activation {
+                ActivationConfig::Maxout(c) => c.dim,
+                ActivationConfig::Glu(c) => c.dim,
+                _ => continue,
+            };
+            if dim != -1 && dim != 1 {
+                return Err(TrainError::Config(format!(
+                    "{} splits dimension {dim}, but a dense layer's output is [batch, features]: \
+                     only the features (dim=-1, the default) can be split; write {}",
+                    activation.spec(),
+                    activation.with_split_dim(-1).spec()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parameters of the model for samples of `sample_shape` and `classes` classes; `None` if
+    /// the count does not fit in 128 bits.
+    pub fn parameter_count(&self, sample_shape: &[usize], classes: usize) -> Option<u128> {
+        let n = |v: usize| v as u128;
+        let mut total: u128 = 0;
+        let dense = |inputs: u128, total: &mut u128| -> Option<()> {
+            let mut width_in = inputs;
+            for (units, activation) in self.hidden_widths().into_iter().zip(
+                self.layer_activations()
+                    .ok()?
+                    .iter()
+                    .map(ActivationConfig::width_factor),
+            ) {
+                let width_out = n(units).checked_mul(n(activation))?;
+                // weights and bias (and batch norm's four vectors)
+                *total = total.checked_add(width_in.checked_add(5)?.checked_mul(width_out)?)?;
+                width_in = n(units);
+            }
+            *total = total.checked_add(width_in.checked_add(1)?.checked_mul(n(classes))?)?;
+            Some(())
+        };
+        match (self.kind, sample_shape) {
+            (ModelKind::Cnn, &[channels_in, height, width]) => {
+                let factor = n(self.activation.width_factor());
+                let (mut c, mut h, mut w) = (n(channels_in), n(height), n(width));
+                for &channels in &self.channels {
+                    let out = n(channels).checked_mul(factor)?;
+                    total =
+                        total.checked_add(c.checked_mul(9)?.checked_add(1)?.checked_mul(out)?)?;
+                    (c, h, w) = (n(channels), h / 2, w / 2);
+                }
+                dense(c.checked_mul(h)?.checked_mul(w)?, &mut total)?;
+            }
+            _ => {
+                let inputs = sample_shape
+                    .iter()
+                    .try_fold(1u128, |acc, &d| acc.checked_mul(n(d)))?;
+                dense(inputs, &mut total)?;
+            }
+        }
+        Some(total)
+    }
+
+    /// [`Self::init`] for the samples and classes of `data`.
+    pub fn init_for(&self, data: &crate::Dataset, device: &Device) -> Result<Model, TrainError> {
+        self.init(&data.sample_shape, data.num_classes, device)
+    }
+
     /// Builds the model for samples of `sample_shape` and `classes` classes on `device`, or says
-    /// why this configuration cannot work (a CNN on tabular data, zero widths, invalid activations).
+    /// why this configuration cannot work (a CNN on tabular data, zero widths, invalid activations,
+    /// more parameters than memory holds).
     pub fn init(
         &self,
         sample_shape: &[usize],
         classes: usize,
         device: &Device,
     ) -> Result<Model, TrainError> {
+        self.validate()?;
+        // weights, gradients and two optimizer moments, 4 bytes each
+        let bytes = self
+            .parameter_count(sample_shape, classes)
+            .and_then(|p| p.checked_mul(16));
+        crate::memory::check(
+            &format!(
+                "the model {}",
+                self.describe(sample_shape.iter().product(), classes)
+            ),
+            bytes,
+            "use smaller hidden widths (or a smaller maxout k)",
+        )
+        .map_err(TrainError::Config)?;
         let widths = self.hidden_widths();
         if widths.contains(&0) {
             return Err(TrainError::Config(format!(

@@ -36,6 +36,9 @@ pub enum Schedule {
     Cosine,
 }
 
+/// The most epochs a run may ask for (a bound that keeps per-epoch bookkeeping allocatable).
+pub const MAX_EPOCHS: usize = 1_000_000;
+
 /// How to train.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -98,8 +101,11 @@ impl TrainingConfig {
     /// Checks ranges, with a message naming the field.
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |msg: String| Err(TrainError::Config(msg));
-        if self.epochs == 0 {
-            return bad("epochs must be at least 1".into());
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
+            return bad(format!(
+                "epochs = {} must be between 1 and {MAX_EPOCHS}",
+                self.epochs
+            ));
         }
         if self.batch_size == 0 {
             return bad("batch_size must be at least 1".into());
@@ -113,11 +119,17 @@ impl TrainingConfig {
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return bad(format!("weight_decay = {} must be >= 0", self.weight_decay));
         }
+        if !(self.min_learning_rate.is_finite() && self.min_learning_rate >= 0.0) {
+            return bad(format!(
+                "min_learning_rate = {} must be a number >= 0",
+                self.min_learning_rate
+            ));
+        }
         if !(0.0..1.0).contains(&self.momentum) {
             return bad(format!("momentum = {} must be in [0, 1)", self.momentum));
         }
         if self.schedule == Schedule::Step
-            && (self.step_every == 0 || self.step_gamma.is_nan() || self.step_gamma <= 0.0)
+            && (self.step_every == 0 || !self.step_gamma.is_finite() || self.step_gamma <= 0.0)
         {
             return bad("the step schedule needs step_every >= 1 and step_gamma > 0".into());
         }
@@ -229,13 +241,115 @@ impl ExperimentConfig {
     /// Checks every part.
     pub fn validate(&self) -> Result<(), TrainError> {
         self.data.validate()?;
+        self.model.validate()?;
         self.training.validate()
+    }
+
+    /// The same experiment with its data paths made absolute (against the current directory),
+    /// so that a run reads the same files whatever directory it is resumed or evaluated from.
+    pub fn with_absolute_paths(&self) -> Result<Self, TrainError> {
+        Ok(Self {
+            data: self.data.with_absolute_paths()?,
+            ..self.clone()
+        })
+    }
+
+    /// What differs between `self` and `other`, besides the number of epochs (a resumed run may
+    /// be given more), as `key (self's value → other's value)`.
+    pub fn differences(&self, other: &ExperimentConfig) -> Vec<String> {
+        let without_epochs = |c: &ExperimentConfig| {
+            let mut c = c.clone();
+            c.training.epochs = 0;
+            c
+        };
+        differences(&without_epochs(self), &without_epochs(other))
+    }
+}
+
+/// The keys whose values differ between two serialisable settings, as `key (a → b)`.
+pub fn differences<T: Serialize>(a: &T, b: &T) -> Vec<String> {
+    let flatten = |c: &T| {
+        let mut out = std::collections::BTreeMap::new();
+        let value = toml::Value::try_from(c).expect("settings always serialise");
+        flatten_toml("", &value, &mut out);
+        out
+    };
+    let (a, b) = (flatten(a), flatten(b));
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "unset".into());
+            format!("{k} ({} → {})", show(a.get(k)), show(b.get(k)))
+        })
+        .collect()
+}
+
+fn flatten_toml(
+    prefix: &str,
+    value: &toml::Value,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    match value {
+        toml::Value::Table(table) => {
+            for (k, v) in table {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten_toml(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn differences_name_the_keys_and_ignore_epochs() {
+        let a = ExperimentConfig::default();
+        let mut b = a.clone();
+        b.training.epochs += 5;
+        assert!(a.differences(&b).is_empty());
+        b.training.learning_rate = 0.01;
+        b.seed = 7;
+        assert_eq!(
+            a.differences(&b),
+            vec![
+                "seed (42 → 7)".to_string(),
+                "training.learning_rate (0.001 → 0.01)".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn nan_and_oversized_settings_are_refused() {
+        for (t, fragment) in [
+            (
+                TrainingConfig {
+                    min_learning_rate: f64::NAN,
+                    ..Default::default()
+                },
+                "min_learning_rate = NaN",
+            ),
+            (
+                TrainingConfig {
+                    epochs: usize::MAX,
+                    ..Default::default()
+                },
+                "between 1 and 1000000",
+            ),
+        ] {
+            let err = t.validate().unwrap_err().to_string();
+            assert!(err.contains(fragment), "{err}");
+        }
+    }
 
     #[test]
     fn toml_round_trip_and_partial_files() {

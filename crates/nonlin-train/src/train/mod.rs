@@ -1,13 +1,9 @@
 //! Training: a seeded loop with per-epoch metrics, atomic checkpoints and exact resume.
 //!
-//! A run directory holds:
-//! - `config.toml` — the experiment;
-//! - `metrics.jsonl`, `metrics.csv` — one row per epoch;
-//! - `checkpoints/epoch-NNNN/{model.bpk, optimizer.bpk, state.json}` and `checkpoints/latest`,
-//!   written into a temporary directory and renamed, so an interrupted run leaves the previous
-//!   checkpoint intact; the last two are kept;
-//! - `best/model.bpk` — the model with the lowest validation loss;
-//! - `summary.json` — the final numbers.
+//! The run directory's layout and who may write it are in [`crate::run_dir`]; the commit
+//! protocol of a checkpoint in [`checkpoint`]. Each epoch ends with a checkpoint (the single
+//! source of truth) and then publishes `metrics.{jsonl,csv}` and `best/model.bpk` from it; the
+//! summary is computed from the newest checkpoint, never from a published copy.
 //!
 //! Everything random is derived from the seed per epoch (the shuffle, and the backend's generator
 //! for dropout and RReLU), so the same seed gives bit-identical runs on the CPU backends, and a
@@ -17,15 +13,16 @@ mod checkpoint;
 pub mod config;
 mod progress;
 
-pub use checkpoint::Checkpoints;
+pub use checkpoint::{BestFrom, Checkpoint, Checkpoints, Newest, Skipped};
 pub use config::{ExperimentConfig, OptimizerKind, Schedule, TrainingConfig};
 pub use progress::ProgressMode;
 
 use crate::data::{self, Dataset, Splits};
 use crate::error::TrainError;
-use crate::fs::{create_dir, ensure_writable, write_atomic};
+use crate::fs::write_atomic;
 use crate::model::Model;
 use crate::rng::Rng;
+use crate::run_dir::{Claim, RunDir};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -47,6 +44,8 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// Stop (as if interrupted) after this many epochs in total, leaving the checkpoint behind.
     pub stop_after: Option<usize>,
+    /// Accept an `out_dir` that holds other files (none of them is ever overwritten).
+    pub exist_ok: bool,
 }
 
 impl RunOptions {
@@ -57,6 +56,7 @@ impl RunOptions {
             resume: false,
             progress: ProgressMode::Auto,
             stop_after: None,
+            exist_ok: false,
         }
     }
 }
@@ -67,18 +67,25 @@ pub struct EpochMetrics {
     /// 1-based epoch.
     pub epoch: usize,
     /// Mean training loss over the epoch's batches.
+    #[serde(with = "crate::float_serde")]
     pub train_loss: f64,
     /// Training accuracy over the epoch (as the model was while it learned).
+    #[serde(with = "crate::float_serde")]
     pub train_accuracy: f64,
     /// Validation loss after the epoch.
+    #[serde(with = "crate::float_serde")]
     pub valid_loss: f64,
     /// Validation accuracy after the epoch.
+    #[serde(with = "crate::float_serde")]
     pub valid_accuracy: f64,
     /// Learning rate used in the epoch.
+    #[serde(with = "crate::float_serde")]
     pub learning_rate: f64,
     /// Training samples per second.
+    #[serde(with = "crate::float_serde")]
     pub samples_per_second: f64,
     /// Wall time of the epoch, validation included.
+    #[serde(with = "crate::float_serde")]
     pub seconds: f64,
 }
 
@@ -92,6 +99,7 @@ pub struct RunState {
     /// Epoch (1-based) with the lowest validation loss.
     pub best_epoch: usize,
     /// That loss.
+    #[serde(with = "crate::float_serde")]
     pub best_valid_loss: f64,
     /// First epoch whose validation accuracy reached the target.
     pub epochs_to_target: Option<usize>,
@@ -128,23 +136,32 @@ pub struct RunSummary {
     /// Epoch whose model is evaluated (lowest validation loss).
     pub best_epoch: usize,
     /// Test loss of that model.
+    #[serde(with = "crate::float_serde")]
     pub test_loss: f64,
     /// Test accuracy of that model.
+    #[serde(with = "crate::float_serde")]
     pub test_accuracy: f64,
     /// Validation accuracy of that model.
+    #[serde(with = "crate::float_serde")]
     pub valid_accuracy: f64,
     /// Training loss in the last epoch.
+    #[serde(with = "crate::float_serde")]
     pub final_train_loss: f64,
     /// First epoch reaching the target validation accuracy.
     pub epochs_to_target: Option<usize>,
     /// Mean seconds per epoch.
+    #[serde(with = "crate::float_serde")]
     pub seconds_per_epoch: f64,
     /// Mean training samples per second.
+    #[serde(with = "crate::float_serde")]
     pub samples_per_second: f64,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
     /// Whether the run stopped before its last epoch because `stop_after` said so.
     pub interrupted: bool,
+    /// Newer checkpoints that resume passed over because they were damaged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_checkpoints: Vec<Skipped>,
     /// Files written.
     pub files: RunFiles,
 }
@@ -211,14 +228,17 @@ pub fn with_backend_rng<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// Trains `config` on `backend`, writing into `options.out_dir`.
+/// Trains `config` on `backend`, writing into `options.out_dir` (see [`crate::run_dir`] for what
+/// the directory holds and which directories a run may take).
 pub fn train(
     config: &ExperimentConfig,
     backend: &Backend,
     options: &RunOptions,
 ) -> Result<RunSummary, TrainError> {
     config.validate()?;
-    with_backend_rng(|| train_exclusive(config, backend, options))
+    // relative data paths are resolved now, so the run reads the same files from anywhere
+    let config = config.with_absolute_paths()?;
+    with_backend_rng(|| train_exclusive(&config, backend, options))
 }
 
 fn train_exclusive(
@@ -226,16 +246,40 @@ fn train_exclusive(
     backend: &Backend,
     options: &RunOptions,
 ) -> Result<RunSummary, TrainError> {
-    let files = RunFiles::new(&options.out_dir);
-    check_run_dir(config, &files, options)?;
+    let run = RunDir::new(&options.out_dir);
+    let files = run.files();
+    let checkpoints = run.checkpoints();
+    let claim = if options.resume {
+        Claim::Resume
+    } else {
+        Claim::Fresh {
+            exist_ok: options.exist_ok,
+        }
+    };
+    // everything that can be refused is checked before the directory is touched
+    run.check(claim)?;
+    if options.resume {
+        check_same_experiment(config, &run)?;
+    }
     let splits = data::load(&config.data, config.seed)?;
     let device = backend.autodiff();
-    let (mut model, mut optimizer, mut state) =
-        init_or_resume(config, &splits, &device, &files, options)?;
-    // written once the data and the model are known to work, so a failed start leaves nothing
+    device.seed(config.seed);
+    let fresh_model = config.model.init_for(&splits.train, &device)?;
+    let _lock = run.claim(claim)?;
+    let (mut model, mut optimizer, mut state, mut newest, skipped) = if options.resume {
+        // again under the lock: another process may have moved on in between
+        check_same_experiment(config, &run)?;
+        resume(config, fresh_model, &run, &files)?
+    } else {
+        let optimizer = config.training.optimizer();
+        (fresh_model, optimizer, RunState::new(), None, Vec::new())
+    };
     write_atomic(&files.config, config.to_toml().as_bytes())?;
-    let checkpoints = Checkpoints::new(&files.checkpoint);
     let training = &config.training;
+    if state.epochs_done < training.epochs && !state.stopped_early {
+        // the run goes on: a summary of fewer epochs no longer describes it
+        remove_if_present(&files.summary)?;
+    }
     let mut progress = Progress::new(options.progress, training.epochs);
 
     while state.epochs_done < training.epochs && !state.stopped_early {
@@ -256,31 +300,51 @@ fn train_exclusive(
         let (trained, metrics) = match outcome {
             Ok(done) => done,
             Err(Diverged {
-                loss,
+                what,
                 learning_rate,
             }) => {
                 progress.finish();
                 return Err(TrainError::Diverged {
                     epoch: epoch + 1,
-                    loss,
+                    what,
                     learning_rate,
-                    last_good: checkpoints.latest_dir()?,
+                    last_good: newest.as_ref().map(|c: &Checkpoint| c.dir.clone()),
                 });
             }
         };
         model = trained;
         progress.epoch(&metrics);
         record_epoch(&mut state, metrics, training);
-        let improved = state.best_epoch == epoch + 1;
-        write_metrics(&files, &state.history)?;
-        checkpoints.save(epoch + 1, &model, &optimizer, &state)?;
-        if improved {
-            save_best(&model, &files.best_model)?;
-        }
+        let best = if state.best_epoch == epoch + 1 {
+            BestFrom::ThisEpoch
+        } else {
+            match &newest {
+                Some(previous) => BestFrom::Earlier(previous),
+                None => {
+                    return Err(TrainError::Checkpoint {
+                        path: files.checkpoint.clone(),
+                        reason: format!(
+                            "the best epoch is {} but no checkpoint holds its model",
+                            state.best_epoch
+                        ),
+                    });
+                }
+            }
+        };
+        let saved = checkpoints.save(epoch + 1, &model, &optimizer, &state, config, best)?;
+        Checkpoints::publish(&saved, &files)?;
+        crate::hooks::crash_point("epoch-published");
+        newest = Some(saved);
     }
     progress.finish();
+    let Some(last) = newest else {
+        return Err(TrainError::Config(
+            "the run stopped before its first epoch finished; nothing to report".into(),
+        ));
+    };
     let interrupted = state.epochs_done < training.epochs && !state.stopped_early;
-    let best = load_model(config, &splits, &backend.device, &files.best_model)?;
+    // the best model comes from the checkpoint, never from a published copy that may be stale
+    let best = load_model(config, &splits, &backend.device, &last.best_model())?;
     let (test_loss, test_accuracy) =
         evaluate(&best, &splits.test, training.batch_size, &backend.device);
     let best_metrics = &state.history[state.best_epoch - 1];
@@ -308,21 +372,81 @@ fn train_exclusive(
             / epochs,
         stopped_early: state.stopped_early,
         interrupted,
+        skipped_checkpoints: skipped,
         files: RunFiles {
-            checkpoint: checkpoints
-                .latest_dir()?
-                .unwrap_or(files.checkpoint.clone()),
+            checkpoint: last.dir.clone(),
             ..files.clone()
         },
     };
+    crate::hooks::crash_point("summary");
     let json = serde_json::to_vec_pretty(&summary).expect("a summary serialises");
     write_atomic(&files.summary, &json)?;
     Ok(summary)
 }
 
-/// An epoch whose mean training loss is not finite.
+/// A resumed run is the same experiment: everything but the number of epochs must match the
+/// config its newest checkpoint (or, before the first checkpoint, its `config.toml`) recorded.
+fn check_same_experiment(config: &ExperimentConfig, run: &RunDir) -> Result<(), TrainError> {
+    let Some(saved) = run.saved_config()? else {
+        return Ok(());
+    };
+    let differences = saved.differences(config);
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::RunDir {
+        path: run.path().to_path_buf(),
+        reason: format!(
+            "holds a run of another experiment: {}; resume it without those flags (its own \
+             config is used), or choose another --out for the new experiment",
+            differences.join(", ")
+        ),
+    })
+}
+
+type Resumed = (
+    Model,
+    ModuleOptimizer,
+    RunState,
+    Option<Checkpoint>,
+    Vec<Skipped>,
+);
+
+/// Loads the newest intact checkpoint and publishes its metrics and best model again (a kill
+/// between a checkpoint and its publication leaves them behind), or starts at epoch 1 when the
+/// run has no checkpoint yet.
+fn resume(
+    config: &ExperimentConfig,
+    model: Model,
+    run: &RunDir,
+    files: &RunFiles,
+) -> Result<Resumed, TrainError> {
+    let optimizer = config.training.optimizer();
+    let Some(newest) = run.checkpoints().newest_intact()? else {
+        return Ok((model, optimizer, RunState::new(), None, Vec::new()));
+    };
+    let (model, optimizer, state) = Checkpoints::load(&newest.checkpoint, model, optimizer)?;
+    Checkpoints::publish(&newest.checkpoint, files)?;
+    Ok((
+        model,
+        optimizer,
+        state,
+        Some(newest.checkpoint),
+        newest.skipped,
+    ))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), TrainError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(TrainError::io("removing", path, e)),
+    }
+}
+
+/// An epoch after which the loss or the weights are not finite.
 struct Diverged {
-    loss: f64,
+    what: String,
     learning_rate: f64,
 }
 
@@ -356,11 +480,17 @@ fn run_epoch(
         on_batch,
     );
     let train_seconds = started.elapsed().as_secs_f64();
+    let diverged = |what: String| Diverged {
+        what,
+        learning_rate,
+    };
     if !train_loss.is_finite() {
-        return Err(Diverged {
-            loss: train_loss,
-            learning_rate,
-        });
+        return Err(diverged(format!("the mean training loss is {train_loss}")));
+    }
+    if let Some(name) = first_non_finite_parameter(&model) {
+        return Err(diverged(format!(
+            "parameter {name} holds NaN or infinite values"
+        )));
     }
     let (valid_loss, valid_accuracy) = evaluate(
         &model.valid(),
@@ -368,6 +498,11 @@ fn run_epoch(
         training.batch_size,
         &backend.device,
     );
+    if !valid_loss.is_finite() {
+        return Err(diverged(format!(
+            "the validation loss is {valid_loss} (are the validation features finite?)"
+        )));
+    }
     let metrics = EpochMetrics {
         epoch: epoch + 1,
         train_loss,
@@ -405,7 +540,7 @@ fn fit_exclusive(
     mut on_epoch: impl FnMut(&Model, &EpochMetrics),
 ) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
     let mut optimizer = training.optimizer();
-    let mut history = Vec::with_capacity(training.epochs);
+    let mut history = Vec::new();
     for epoch in 0..training.epochs {
         let (trained, metrics) = run_epoch(
             model,
@@ -419,7 +554,7 @@ fn fit_exclusive(
         )
         .map_err(|d| TrainError::Diverged {
             epoch: epoch + 1,
-            loss: d.loss,
+            what: d.what,
             learning_rate: d.learning_rate,
             last_good: None,
         })?;
@@ -428,61 +563,6 @@ fn fit_exclusive(
         history.push(metrics);
     }
     Ok((model, history))
-}
-
-/// Checks that the run directory can be written and holds no other run: a fresh run needs a
-/// directory without checkpoints, a resumed one the same experiment.
-fn check_run_dir(
-    config: &ExperimentConfig,
-    files: &RunFiles,
-    options: &RunOptions,
-) -> Result<(), TrainError> {
-    ensure_writable(&options.out_dir)?;
-    let has_checkpoint = Checkpoints::new(&files.checkpoint).latest_dir()?.is_some();
-    if !options.resume && has_checkpoint {
-        return Err(TrainError::Config(format!(
-            "{} already holds a run; pass --resume to continue it, or choose another --out",
-            options.out_dir.display()
-        )));
-    }
-    if options.resume && files.config.exists() {
-        let saved = ExperimentConfig::load(&files.config)?;
-        // a resumed run may be given more epochs; everything else must match
-        let comparable = |c: &ExperimentConfig| {
-            let mut c = c.clone();
-            c.training.epochs = 0;
-            c
-        };
-        if comparable(&saved) != comparable(config) {
-            return Err(TrainError::Config(format!(
-                "{} holds a run of another experiment ({}); resume it with that config, or choose another --out",
-                options.out_dir.display(),
-                files.config.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn init_or_resume(
-    config: &ExperimentConfig,
-    splits: &Splits,
-    device: &Device,
-    files: &RunFiles,
-    options: &RunOptions,
-) -> Result<(Model, ModuleOptimizer, RunState), TrainError> {
-    device.seed(config.seed);
-    let model = config
-        .model
-        .init(&splits.train.sample_shape, splits.train.num_classes, device)?;
-    let optimizer = config.training.optimizer();
-    if !options.resume {
-        return Ok((model, optimizer, RunState::new()));
-    }
-    match Checkpoints::new(&files.checkpoint).load_latest(model.clone(), optimizer)? {
-        Some(resumed) => Ok(resumed),
-        None => Ok((model, config.training.optimizer(), RunState::new())),
-    }
 }
 
 /// One pass over `order`: returns the model and (mean loss, accuracy). Losses and hits are summed
@@ -589,20 +669,6 @@ fn write_metrics(files: &RunFiles, history: &[EpochMetrics]) -> Result<(), Train
     write_atomic(&files.metrics_csv, csv.as_bytes())
 }
 
-fn save_best(model: &Model, path: &Path) -> Result<(), TrainError> {
-    let dir = path.parent().expect("best/model.bpk has a parent");
-    create_dir(dir)?;
-    let tmp = crate::fs::sibling(path, "tmp");
-    model
-        .clone()
-        .save_file(&tmp)
-        .map_err(|e| TrainError::Checkpoint {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    std::fs::rename(&tmp, path).map_err(|source| TrainError::io("writing", path, source))
-}
-
 /// Builds the model of `config` for `splits` on `device` and loads the weights at `path`.
 pub fn load_model(
     config: &ExperimentConfig,
@@ -610,13 +676,47 @@ pub fn load_model(
     device: &Device,
     path: &Path,
 ) -> Result<Model, TrainError> {
-    let model = config
-        .model
-        .init(&splits.train.sample_shape, splits.train.num_classes, device)?;
+    let model = config.model.init_for(&splits.train, device)?;
     model
         .try_load_file(path)
         .map_err(|e| TrainError::Checkpoint {
             path: path.to_path_buf(),
             reason: format!("{e}; is it a checkpoint of this model config?"),
         })
+}
+
+/// The path of the first parameter holding a NaN or an infinity, if any.
+fn first_non_finite_parameter(model: &Model) -> Option<String> {
+    use burn::module::{ModuleVisitor, Param};
+    #[derive(Default)]
+    struct Finder {
+        path: Vec<String>,
+        found: Option<String>,
+    }
+    impl ModuleVisitor for Finder {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if self.found.is_some() {
+                return;
+            }
+            let tensor = param.val();
+            let bad = tensor.clone().is_nan().any().into_scalar::<bool>()
+                || tensor.is_inf().any().into_scalar::<bool>();
+            if bad {
+                self.found = Some(if self.path.is_empty() {
+                    "(unnamed)".to_string()
+                } else {
+                    self.path.join(".")
+                });
+            }
+        }
+    }
+    let mut finder = Finder::default();
+    model.visit(&mut finder);
+    finder.found
 }
