@@ -231,8 +231,12 @@ fn restore_default_sigpipe() {
 /// names no socket makes the connection fail as it would anyway, silently.
 fn quiet_headless_wayland_probe() {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
-        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    if [
+        std::env::var_os("XDG_RUNTIME_DIR"),
+        std::env::var_os("WAYLAND_DISPLAY"),
+    ]
+    .iter()
+    .all(|v| v.as_ref().is_none_or(|v| v.is_empty()))
     {
         // SAFETY: called first in main, before any thread exists that could read the environment.
         unsafe { std::env::set_var("WAYLAND_DISPLAY", "/nonexistent/nonlin-headless") };

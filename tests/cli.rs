@@ -1,27 +1,12 @@
 //! The `nonlin` binary end to end: the catalog, bad input, a default training run, a training run
 //! killed mid-way and resumed, and a sweep split in two shards and merged.
 
+mod common;
+
+use common::{nonlin, run, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn nonlin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nonlin"));
-    cmd.env("NONLIN_BACKEND", "flex").env("RUST_BACKTRACE", "0");
-    cmd
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    nonlin()
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nonlin-cli-{name}-{}", std::process::id()));

@@ -5,31 +5,14 @@
 //! exit, never a panic (exit code 101), and leave every file that was there as it was (the whole
 //! tree is compared byte for byte before and after).
 
+mod common;
+
+use common::{nonlin, run, text};
 use nonlin_train::hooks::{CRASH_ENV, CRASH_POINTS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn nonlin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nonlin"));
-    cmd.env("NONLIN_BACKEND", "flex")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove(CRASH_ENV);
-    cmd
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    nonlin()
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Every file and directory under `dir`, with file contents.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
@@ -614,4 +597,26 @@ fn reports_render_without_touching_the_temp_directory() {
     assert!(report.status.success(), "{}", text(&report.stderr));
     assert!(dir.join("r/report.html").is_file());
     assert!(tree(&tmp).is_empty(), "{:?}", tree(&tmp).keys());
+}
+
+#[test]
+fn the_wgpu_probe_is_quiet_without_a_runtime_dir() {
+    // servers, containers and CI jobs often have no XDG_RUNTIME_DIR; `auto` probes wgpu anyway
+    for display in [None, Some("")] {
+        let mut cmd = nonlin();
+        cmd.arg("backends")
+            .env_remove("NONLIN_BACKEND")
+            .env_remove("XDG_RUNTIME_DIR");
+        match display {
+            Some(v) => cmd.env("WAYLAND_DISPLAY", v),
+            None => cmd.env_remove("WAYLAND_DISPLAY"),
+        };
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            !text(&out.stderr).contains("XDG_RUNTIME_DIR"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }

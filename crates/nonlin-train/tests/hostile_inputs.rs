@@ -141,13 +141,13 @@ fn experiment_and_sweep_toml_never_panic_and_validate_what_they_accept() {
     let seeds: Vec<&[u8]> = vec![experiment.as_bytes(), sweep.as_bytes()];
     fuzz("toml", &seeds, |input| {
         let text = String::from_utf8_lossy(input);
-        if let Ok(config) = toml::from_str::<ExperimentConfig>(&text) {
-            if config.validate().is_ok() {
-                // a valid config has finite numbers and sizes that were checked
-                assert!(config.training.learning_rate.is_finite());
-                assert!(config.training.min_learning_rate.is_finite());
-                assert!(config.training.epochs >= 1);
-            }
+        if let Ok(config) = toml::from_str::<ExperimentConfig>(&text)
+            && config.validate().is_ok()
+        {
+            // a valid config has finite numbers and sizes that were checked
+            assert!(config.training.learning_rate.is_finite());
+            assert!(config.training.min_learning_rate.is_finite());
+            assert!(config.training.epochs >= 1);
         }
         if let Ok(sweep) = toml::from_str::<SweepConfig>(&text) {
             let _ = sweep.plan();

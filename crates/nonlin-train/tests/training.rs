@@ -231,6 +231,27 @@ fn divergence_stops_with_a_report_and_keeps_the_last_good_checkpoint() {
 }
 
 #[test]
+fn metrics_files_read_back_the_exact_floats_of_the_checkpoint() {
+    let mut config = spirals("gelu");
+    config.training.epochs = 3;
+    let dir = temp_dir("floats");
+    train(&config, &flex(), &quiet(&dir)).unwrap();
+    let state: RunState = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("checkpoints/epoch-0003/state.json")).unwrap(),
+    )
+    .unwrap();
+    let published: Vec<nonlin_train::train::EpochMetrics> =
+        std::fs::read_to_string(dir.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    // exact equality of every f64: serde_json parses with correct rounding (`float_roundtrip`)
+    assert_eq!(published, state.history);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_checkpoint_after_divergence_holds_finite_weights_and_resumes_cleanly() {
     // the rate of the issue report: the weights blow up in the first steps
     let mut config = spirals("relu");

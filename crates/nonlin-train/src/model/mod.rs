@@ -187,6 +187,11 @@ impl ModelConfig {
                 self.dropout
             )));
         }
+        if let Some(bias) = self.bias_init.filter(|b| !b.is_finite()) {
+            return Err(TrainError::Config(format!(
+                "bias_init = {bias} must be finite"
+            )));
+        }
         for activation in self.layer_activations()? {
             let dim = match &activation {
                 ActivationConfig::Maxout(c) => c.dim,
@@ -277,22 +282,6 @@ impl ModelConfig {
         )
         .map_err(TrainError::Config)?;
         let widths = self.hidden_widths();
-        if widths.contains(&0) {
-            return Err(TrainError::Config(format!(
-                "hidden widths must be positive, got {widths:?}"
-            )));
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(TrainError::Config(format!(
-                "dropout = {} must be in [0, 1)",
-                self.dropout
-            )));
-        }
-        if let Some(bias) = self.bias_init.filter(|b| !b.is_finite()) {
-            return Err(TrainError::Config(format!(
-                "bias_init = {bias} must be finite"
-            )));
-        }
         let activations = self.layer_activations()?;
         let dense =
             |inputs: usize| self.dense_stack(inputs, &widths, &activations, classes, device);

@@ -219,7 +219,7 @@ impl Checkpoints {
                 found.push((epoch, path));
             }
         }
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|&(epoch, _)| std::cmp::Reverse(epoch));
         Ok(found)
     }
 
