@@ -251,6 +251,7 @@ fn a_second_process_on_the_same_run_fails_fast() {
         std::thread::sleep(Duration::from_millis(5));
     }
     for args in [
+        vec!["train", "--epochs", "3", "--out", "busy"],
         vec!["train", "--epochs", "3", "--out", "busy", "--resume"],
         vec!["train", "--epochs", "100000", "--out", "busy", "--resume"],
     ] {

@@ -19,13 +19,24 @@
 //! ([`kernel`]), which keeps only the input and applies the activation's own derivative, so kinks
 //! follow PyTorch's conventions and no NaN appears where PyTorch's gradient is finite.
 //!
-//! ```no_run
-//! use burn::prelude::*;
-//! use nonlin_activations::{Activation, ActivationConfig};
+//! Every module and its config are also at the crate root, as in `burn::nn`, and [`prelude`]
+//! brings the usual ones into scope. Configs whose parameters can be out of range (a NaN slope, a
+//! `k` of 0) return a `Result` from `init()`; modules without parameters have `new()`.
 //!
-//! let device = Device::flex().autodiff();
+//! ```
+//! use burn::prelude::*;
+//! use nonlin_activations::prelude::*;
+//!
+//! let device = Device::flex();
+//! let x = Tensor::<2>::from_floats([[-1.0, 0.0, 2.0]], &device);
+//! // a module directly, as burn::nn::Gelu::new()
+//! let y = nonlin_activations::Gelu::new().forward(x.clone());
+//! // a config with a parameter
+//! let leaky = LeakyReluConfig::new().with_negative_slope(0.2).init().unwrap();
+//! assert_eq!(leaky.forward(x.clone()).into_data().to_vec::<f32>().unwrap(), [-0.2, 0.0, 2.0]);
+//! // any activation by name, as a model's config holds it
 //! let act: Activation = "gelu".parse::<ActivationConfig>().unwrap().init(&device).unwrap();
-//! let y = act.forward(Tensor::<2>::ones([2, 3], &device));
+//! assert_eq!(act.forward(x).into_data(), y.into_data());
 //! ```
 
 pub mod activations;
@@ -42,6 +53,40 @@ pub mod real32;
 pub mod spec;
 mod split;
 
+// Every module and config at the crate root, as burn-nn has them: `nonlin_activations::Gelu::new()`,
+// `nonlin_activations::LeakyReluConfig::new().with_negative_slope(0.2).init()?`.
+pub use activations::{
+    celu::{Celu, CeluConfig},
+    elu::{Elu, EluConfig},
+    gelu::Gelu,
+    gelu_tanh::GeluTanh,
+    hard_sigmoid::{HardSigmoid, HardSigmoidConfig},
+    hard_swish::HardSwish,
+    hardshrink::{Hardshrink, HardshrinkConfig},
+    hardtanh::{Hardtanh, HardtanhConfig},
+    identity::Identity,
+    leaky_relu::{LeakyRelu, LeakyReluConfig},
+    log_sigmoid::LogSigmoid,
+    mish::Mish,
+    prelu::{PRelu, PReluConfig},
+    quick_gelu::QuickGelu,
+    relu::Relu,
+    relu2::Relu2,
+    relu6::Relu6,
+    rrelu::{RRelu, RReluConfig},
+    selu::Selu,
+    sigmoid::Sigmoid,
+    silu::Silu,
+    snake::{Snake, SnakeConfig},
+    softplus::{Softplus, SoftplusConfig},
+    softshrink::{Softshrink, SoftshrinkConfig},
+    softsign::Softsign,
+    squareplus::{Squareplus, SquareplusConfig},
+    swish::{FixedSwish, Swish, SwishConfig},
+    tanh::Tanh,
+    tanhshrink::Tanhshrink,
+    threshold::{Threshold, ThresholdConfig},
+};
 pub use catalog::{Activation, ActivationConfig, CATALOG, CatalogEntry, lookup, spec_serde};
 pub use error::ActivationError;
 pub use glu::{
@@ -50,3 +95,13 @@ pub use glu::{
 };
 pub use info::{ActivationInfo, Saturation};
 pub use maxout::{Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig};
+
+/// The registry and the most used modules and configs, for `use nonlin_activations::prelude::*`.
+pub mod prelude {
+    pub use crate::{
+        Activation, ActivationConfig, ActivationError, Elu, EluConfig, Gelu, GeluTanh, Glu,
+        GluConfig, GluFeedForward, GluFeedForwardConfig, GluVariant, LeakyRelu, LeakyReluConfig,
+        Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig, Mish, PRelu, PReluConfig, Relu,
+        Sigmoid, Silu, Swish, SwishConfig, Tanh,
+    };
+}
