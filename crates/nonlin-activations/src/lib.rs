@@ -39,6 +39,11 @@
 //! assert_eq!(act.forward(x).into_data(), y.into_data());
 //! ```
 
+/// The crate README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod activations;
 mod burn_compat;
 pub mod catalog;
