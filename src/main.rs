@@ -203,6 +203,10 @@ enum Command {
         /// Also write results.{md,csv,json} here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write a table marked partial when planned runs have not finished (they are named);
+        /// without it an incomplete sweep is an error.
+        #[arg(long)]
+        allow_partial: bool,
     },
 }
 
@@ -284,7 +288,11 @@ fn main() -> Result<()> {
             out,
             exist_ok,
         } => commands::sweep::run(&grid, &base, out, exist_ok, cli.backend),
-        Command::Merge { dirs, out } => commands::sweep::merge(&dirs, out),
+        Command::Merge {
+            dirs,
+            out,
+            allow_partial,
+        } => commands::sweep::merge(&dirs, out, allow_partial),
         Command::Eval { run, format, out } => commands::study::eval(&run, format, out, cli.backend),
         Command::Plot { what, image } => commands::plot::run(&what, image, cli.backend),
         Command::Report { dir } => commands::plot::report(&dir, cli.backend),

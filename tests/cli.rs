@@ -252,6 +252,101 @@ fn sweep_of_six_activations_by_three_seeds_shards_and_merges_to_the_same_table()
 }
 
 #[test]
+fn shards_from_scheduler_environments_fill_one_directory_and_merge_to_the_unsharded_table() {
+    let dir = temp_dir("scheduler");
+    let grid = [
+        "sweep",
+        "--dataset",
+        "xor(n=200)",
+        "--hidden",
+        "8",
+        "--epochs",
+        "2",
+        "--over-activations",
+        "relu;tanh",
+        "--seeds",
+        "1,2,3",
+    ];
+    let whole = run(&[&grid[..], &["--out", "whole"]].concat(), &dir);
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+    let task = |vars: &[(&str, &str)], out: &str, extra: &[&str]| {
+        let mut cmd = nonlin();
+        cmd.args([&grid[..], &["--out", out], extra].concat())
+            .current_dir(&dir);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    // a Slurm array `--array=1-4`: tasks 1, 2 and 4 run, task 3 is missing
+    for id in ["1", "2", "4"] {
+        let out = task(
+            &[
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+            ],
+            "slurm",
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("from the Slurm array task"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(
+        !dir.join("slurm/results.json").exists(),
+        "a shard writes no shared table"
+    );
+    let missing = run(&["merge", "slurm"], &dir);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("in shard(s) 3/4"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let out = task(
+        &[
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+        ],
+        "slurm",
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let merged = run(&["merge", "slurm", "--out", "slurm-table"], &dir);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    assert_eq!(rows(&dir.join("whole")), rows(&dir.join("slurm-table")));
+    // a Kubernetes Indexed Job of 3 completions
+    for index in ["0", "1", "2"] {
+        let out = task(
+            &[("JOB_COMPLETION_INDEX", index)],
+            "k8s",
+            &["--shard-count", "3"],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let merged = run(&["merge", "k8s", "--out", "k8s-table"], &dir);
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    assert_eq!(rows(&dir.join("whole")), rows(&dir.join("k8s-table")));
+    // an index past the completions is a clear error
+    let out = task(
+        &[("JOB_COMPLETION_INDEX", "3")],
+        "k8s",
+        &["--shard-count", "3"],
+    );
+    assert!(
+        text(&out.stderr).contains("not below the 3 completions"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn studies_figures_and_reports_from_the_command_line() {
     let dir = temp_dir("studies");
     let trained = run(

@@ -543,11 +543,17 @@ fn sweeps_and_merges_never_mix_experiments() {
     }
     let merged = run(&["merge", "shard1", "shard2"], dir);
     assert_refused(&merged, "sweeps of different experiments");
-    // one shard alone: a partial table that names what is missing
-    let partial = run(&["merge", "shard1"], dir);
+    // one shard alone is incomplete: refused, naming the missing shard, unless a partial table
+    // is asked for
+    let incomplete = run(&["merge", "shard1"], dir);
+    assert_refused(
+        &incomplete,
+        "2 of 4 planned runs have not finished, in shard(s) 2/2",
+    );
+    let partial = run(&["merge", "shard1", "--allow-partial"], dir);
     assert!(partial.status.success(), "{}", text(&partial.stderr));
     assert!(
-        text(&partial.stderr).contains("partial: 2 planned runs have not finished"),
+        text(&partial.stderr).contains("partial: 2 planned runs have not finished in shard(s) 2/2"),
         "{}",
         text(&partial.stderr)
     );

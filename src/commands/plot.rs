@@ -145,7 +145,7 @@ pub fn run(command: &PlotCommand, format: ImageFormat, backend: BackendKind) -> 
         }
         PlotCommand::Sweep { dir, out } => {
             let out = out.clone().unwrap_or_else(|| dir.join("plots"));
-            let table = nonlin_train::sweep::merge(std::slice::from_ref(dir))?;
+            let table = nonlin_train::sweep::merge(std::slice::from_ref(dir), true)?;
             for (i, chart) in sweep_charts(&table).iter().enumerate() {
                 write(chart, &out, &format!("sweep-{}", i + 1), format)?;
             }

@@ -27,9 +27,14 @@ pub struct SweepArgs {
     /// Model kinds, e.g. mlp,maxout_mlp (default: the base experiment's).
     #[arg(long, value_delimiter = ',')]
     pub over_models: Option<Vec<String>>,
-    /// Run only this shard, i/n (e.g. 2/4), for splitting a sweep over machines.
+    /// Run only this shard, i/n (e.g. 2/4), for splitting a sweep over machines. Without it, a
+    /// Slurm array task (SLURM_ARRAY_TASK_ID/COUNT/MIN) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX, with --shard-count) takes its shard from the environment.
     #[arg(long)]
     pub shard: Option<String>,
+    /// Number of shards of a Kubernetes Indexed Job (its completions); also NONLIN_SHARD_COUNT.
+    #[arg(long)]
+    pub shard_count: Option<usize>,
 }
 
 impl SweepArgs {
@@ -79,7 +84,13 @@ pub fn run(
     let sweep = grid.config(base)?;
     let shard = match &grid.shard {
         Some(s) => s.parse()?,
-        None => Shard::ALL,
+        None => match Shard::from_scheduler(|v| std::env::var(v).ok(), grid.shard_count)? {
+            Some((shard, source)) => {
+                eprintln!("shard {shard} from the {source}");
+                shard
+            }
+            None => Shard::ALL,
+        },
     };
     let backend = Backend::select(backend)?;
     let plan = sweep.plan()?;
@@ -117,21 +128,36 @@ pub fn run(
     )
     .context("sweep failed")?;
     print!("{}", outcome.table.markdown());
-    println!(
-        "\n{} runs trained, {} skipped; wrote {}/results.{{md,csv,json}}",
-        outcome.trained,
-        outcome.skipped,
-        out.display()
-    );
+    if shard == Shard::ALL {
+        println!(
+            "\n{} runs trained, {} skipped; wrote {}/results.{{md,csv,json}}",
+            outcome.trained,
+            outcome.skipped,
+            out.display()
+        );
+    } else {
+        println!(
+            "\nshard {shard}: {} runs trained, {} skipped; when every shard has finished, \
+             `nonlin merge {}` writes the table",
+            outcome.trained,
+            outcome.skipped,
+            out.display()
+        );
+    }
     Ok(())
 }
 
-pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
-    let table = sweep::merge(dirs)?;
+pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, allow_partial: bool) -> Result<()> {
+    let table = sweep::merge(dirs, allow_partial)?;
     if !table.missing.is_empty() {
         eprintln!(
-            "warning: the table is partial: {} planned runs have not finished ({})",
+            "warning: the table is partial: {} planned runs have not finished{} ({})",
             table.missing.len(),
+            if table.missing_shards.is_empty() {
+                String::new()
+            } else {
+                format!(" in shard(s) {}", table.missing_shards.join(", "))
+            },
             table.missing.join(", ")
         );
     }

@@ -98,6 +98,103 @@ impl Shard {
     }
 }
 
+impl Shard {
+    /// The shard a cluster scheduler gives this task, from its environment (`var` reads a
+    /// variable): a Slurm job array (`SLURM_ARRAY_TASK_ID` with `SLURM_ARRAY_TASK_COUNT`, and
+    /// `SLURM_ARRAY_TASK_MIN`/`_STEP` for arrays that do not start at 0 or skip ids) or a
+    /// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, with the number of completions from
+    /// `count` or `NONLIN_SHARD_COUNT`). `None` when neither is set; with the shard, a line saying
+    /// where it came from. Missing, contradictory or out-of-range values are errors.
+    pub fn from_scheduler(
+        var: impl Fn(&str) -> Option<String>,
+        count: Option<usize>,
+    ) -> Result<Option<(Shard, String)>, TrainError> {
+        let bad = |msg: String| TrainError::Config(msg);
+        let number = |name: &str| -> Result<Option<usize>, TrainError> {
+            match var(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| bad(format!("{name}={v} is not a whole number >= 0"))),
+            }
+        };
+        let slurm =
+            match number("SLURM_ARRAY_TASK_ID")? {
+                None => None,
+                Some(id) => {
+                    let count = number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
+                        bad("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; is this \
+                         an array job (sbatch --array)?"
+                        .into())
+                    })?;
+                    let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+                    let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+                    let offset = id.checked_sub(min).filter(|o| o % step == 0);
+                    let index = offset.map(|o| o / step).filter(|&i| i < count).ok_or_else(|| {
+                    bad(format!(
+                        "SLURM_ARRAY_TASK_ID={id} is not one of the {count} tasks of an array \
+                         starting at SLURM_ARRAY_TASK_MIN={min} with step {step}"
+                    ))
+                })?;
+                    Some((
+                        Shard {
+                            index: index + 1,
+                            count,
+                        },
+                        format!(
+                            "Slurm array task {id} (SLURM_ARRAY_TASK_MIN={min}, \
+                         SLURM_ARRAY_TASK_COUNT={count})"
+                        ),
+                    ))
+                }
+            };
+        let kubernetes =
+            match number("JOB_COMPLETION_INDEX")? {
+                None => None,
+                Some(index) => {
+                    let count = match count {
+                    Some(c) => Some(c),
+                    None => number("NONLIN_SHARD_COUNT")?,
+                }
+                .filter(|&c| c > 0)
+                .ok_or_else(|| {
+                    bad("JOB_COMPLETION_INDEX is set: give the Job's number of completions with \
+                         --shard-count N (or NONLIN_SHARD_COUNT)"
+                        .into())
+                })?;
+                    if index >= count {
+                        return Err(bad(format!(
+                            "JOB_COMPLETION_INDEX={index} is not below the {count} completions"
+                        )));
+                    }
+                    Some((
+                        Shard {
+                            index: index + 1,
+                            count,
+                        },
+                        format!("Kubernetes completion index {index} of {count}"),
+                    ))
+                }
+            };
+        match (slurm, kubernetes) {
+            (Some(a), Some(b)) if a.0 != b.0 => Err(bad(format!(
+                "the scheduler variables disagree: {} gives shard {}, {} gives shard {}",
+                a.1, a.0, b.1, b.0
+            ))),
+            (Some(a), _) => Ok(Some(a)),
+            (None, b) => Ok(b),
+        }
+    }
+
+    /// The file a finished shard leaves in the sweep directory.
+    fn marker(self, dir: &Path) -> PathBuf {
+        dir.join("shards")
+            .join(format!("{}-of-{}.json", self.index, self.count))
+    }
+}
+
 impl FromStr for Shard {
     type Err = TrainError;
     fn from_str(s: &str) -> Result<Self, TrainError> {
@@ -366,7 +463,8 @@ pub fn run(
             .as_bytes(),
     )?;
     let (mut trained, mut skipped) = (0, 0);
-    for planned in plan.into_iter().filter(|r| shard.owns(r.index)) {
+    let owned: Vec<PlannedRun> = plan.into_iter().filter(|r| shard.owns(r.index)).collect();
+    for planned in owned.iter().cloned() {
         let run_dir = dir.join("runs").join(&planned.id);
         if let Some(done) = finished(&run_dir)? {
             check_run_config(&run_dir, &planned.config)?;
@@ -386,8 +484,28 @@ pub fn run(
         trained += 1;
         on_run(&planned, &summary, false);
     }
-    let table = merge(&[dir.to_path_buf()])?;
-    table.write(dir)?;
+    let table = if shard == Shard::ALL {
+        let table = merge(&[dir.to_path_buf()], false)?;
+        table.write(dir)?;
+        table
+    } else {
+        // a shard writes only its own files: its marker, never the shared table (other shards
+        // may be writing the same directory; `nonlin merge` makes the table)
+        let marker = shard.marker(dir);
+        create_dir(marker.parent().expect("shards/ has a parent"))?;
+        let done = serde_json::json!({
+            "shard": shard.to_string(),
+            "runs": owned.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        });
+        write_atomic(
+            &marker,
+            &serde_json::to_vec_pretty(&done).expect("the marker serialises"),
+        )?;
+        let mut table = merge(&[dir.to_path_buf()], true)?;
+        table.missing.clear();
+        table.missing_shards.clear();
+        table
+    };
     Ok(SweepOutcome {
         trained,
         skipped,
@@ -480,6 +598,9 @@ pub struct SweepTable {
     /// Runs the sweeps plan that have not finished (the table is partial when any are listed).
     #[serde(default)]
     pub missing: Vec<String>,
+    /// The shards (`i/n`) those runs belong to, where the shards left their markers.
+    #[serde(default)]
+    pub missing_shards: Vec<String>,
 }
 
 /// The summary without what differs between two runs of the same experiment: timings, the
@@ -497,10 +618,14 @@ fn outcome(summary: &RunSummary) -> RunSummary {
 /// Reads the finished runs of every sweep directory in `dirs` (a sweep, or the shards of one,
 /// or sweeps of the same base experiment) into one table. Sweeps of different base experiments
 /// are refused; a run found in two directories counts once if both agree and is refused if they
-/// do not; runs planned but not finished are listed in [`SweepTable::missing`].
-pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
+/// do not. Runs planned but not finished make the merge an error naming them and their shards,
+/// unless `allow_partial`: then they are listed in [`SweepTable::missing`] and the table says it is
+/// partial.
+pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainError> {
     let mut by_id: BTreeMap<String, (PathBuf, RunRecord)> = BTreeMap::new();
     let mut planned: BTreeMap<String, ExperimentConfig> = BTreeMap::new();
+    let mut positions: BTreeMap<String, usize> = BTreeMap::new();
+    let mut shard_counts: std::collections::BTreeSet<usize> = Default::default();
     let mut first_base: Option<(PathBuf, ExperimentConfig)> = None;
     for dir in dirs {
         let recorded = dir.join("sweep.toml");
@@ -527,8 +652,10 @@ pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
             }
         }
         for run in sweep.plan()? {
+            positions.insert(run.id.clone(), run.index);
             planned.insert(run.id, run.config);
         }
+        shard_counts.extend(shard_markers(dir)?.into_iter().map(|s| s.count));
         let runs = dir.join("runs");
         let entries = std::fs::read_dir(&runs).map_err(|e| TrainError::io("listing", &runs, e))?;
         for entry in entries {
@@ -578,6 +705,38 @@ pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
         .filter(|id| !by_id.contains_key(*id))
         .cloned()
         .collect();
+    // the shards the missing runs belong to, where the shards say how many there are
+    let missing_shards: Vec<String> = match shard_counts.iter().collect::<Vec<_>>()[..] {
+        [&count] => {
+            let mut indices: Vec<usize> =
+                missing.iter().map(|id| positions[id] % count + 1).collect();
+            indices.sort_unstable();
+            indices.dedup();
+            indices.iter().map(|i| format!("{i}/{count}")).collect()
+        }
+        _ => Vec::new(),
+    };
+    if !missing.is_empty() && !allow_partial {
+        let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
+        return Err(TrainError::Config(format!(
+            "the sweep is incomplete: {} of {} planned runs have not finished{} ({}{}); run \
+             what is missing (a sweep run again resumes), or pass --allow-partial for a table \
+             marked partial",
+            missing.len(),
+            planned.len(),
+            if missing_shards.is_empty() {
+                String::new()
+            } else {
+                format!(", in shard(s) {}", missing_shards.join(", "))
+            },
+            shown.join(", "),
+            if missing.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        )));
+    }
     let by_id: BTreeMap<String, RunRecord> =
         by_id.into_iter().map(|(id, (_, r))| (id, r)).collect();
     let mut groups: BTreeMap<(String, String, String), Vec<&RunRecord>> = BTreeMap::new();
@@ -629,7 +788,31 @@ pub fn merge(dirs: &[PathBuf]) -> Result<SweepTable, TrainError> {
         rows,
         runs: by_id.into_values().collect(),
         missing,
+        missing_shards,
     })
+}
+
+/// The shards that finished in `dir` (their markers in `shards/`).
+fn shard_markers(dir: &Path) -> Result<Vec<Shard>, TrainError> {
+    let shards = dir.join("shards");
+    let entries = match std::fs::read_dir(&shards) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(TrainError::io("listing", &shards, e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let name = entry
+            .map_err(|e| TrainError::io("listing", &shards, e))?
+            .file_name();
+        let parsed = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".json"))
+            .and_then(|n| n.split_once("-of-"))
+            .and_then(|(i, n)| format!("{i}/{n}").parse::<Shard>().ok());
+        found.extend(parsed);
+    }
+    Ok(found)
 }
 
 fn mean_std(values: &[f64]) -> (f64, f64) {
@@ -671,9 +854,14 @@ impl SweepTable {
         }
         if !self.missing.is_empty() {
             out.push_str(&format!(
-                "\nPartial: {} of {} planned runs have not finished: {}\n",
+                "\nPartial: {} of {} planned runs have not finished{}: {}\n",
                 self.missing.len(),
                 self.missing.len() + self.runs.len(),
+                if self.missing_shards.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (shards {})", self.missing_shards.join(", "))
+                },
                 self.missing.join(", ")
             ));
         }
@@ -733,6 +921,75 @@ mod tests {
         for bad in ["0/2", "3/2", "1", "a/b", "1/0"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn shards_come_from_slurm_and_kubernetes_variables() {
+        let env = |pairs: &[(&str, &str)]| {
+            let map: std::collections::HashMap<String, String> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            move |name: &str| map.get(name).cloned()
+        };
+        let shard = |pairs: &[(&str, &str)], count: Option<usize>| {
+            Shard::from_scheduler(env(pairs), count).map(|s| s.map(|(shard, _)| shard.to_string()))
+        };
+        assert_eq!(shard(&[], None).unwrap(), None);
+        // a 0-based array of 4, a 1-based one (--array=1-4), and one with a step (0-6:2)
+        let slurm = |id: &str, min: &str, step: &str| {
+            shard(
+                &[
+                    ("SLURM_ARRAY_TASK_ID", id),
+                    ("SLURM_ARRAY_TASK_COUNT", "4"),
+                    ("SLURM_ARRAY_TASK_MIN", min),
+                    ("SLURM_ARRAY_TASK_STEP", step),
+                ],
+                None,
+            )
+        };
+        assert_eq!(slurm("0", "0", "1").unwrap().unwrap(), "1/4");
+        assert_eq!(slurm("3", "0", "1").unwrap().unwrap(), "4/4");
+        assert_eq!(slurm("1", "1", "1").unwrap().unwrap(), "1/4");
+        assert_eq!(slurm("4", "1", "1").unwrap().unwrap(), "4/4");
+        assert_eq!(slurm("6", "0", "2").unwrap().unwrap(), "4/4");
+        for (id, min, step) in [
+            ("4", "0", "1"),
+            ("0", "1", "1"),
+            ("3", "0", "2"),
+            ("x", "0", "1"),
+        ] {
+            assert!(slurm(id, min, step).is_err(), "{id} {min} {step}");
+        }
+        let no_count = shard(&[("SLURM_ARRAY_TASK_ID", "2")], None).unwrap_err();
+        assert!(
+            no_count.to_string().contains("SLURM_ARRAY_TASK_COUNT"),
+            "{no_count}"
+        );
+        // Kubernetes: the count from the flag or NONLIN_SHARD_COUNT
+        let k8s = [("JOB_COMPLETION_INDEX", "2")];
+        assert_eq!(shard(&k8s, Some(3)).unwrap().unwrap(), "3/3");
+        let with_env = [("JOB_COMPLETION_INDEX", "0"), ("NONLIN_SHARD_COUNT", "5")];
+        assert_eq!(shard(&with_env, None).unwrap().unwrap(), "1/5");
+        assert!(
+            shard(&k8s, None)
+                .unwrap_err()
+                .to_string()
+                .contains("--shard-count")
+        );
+        assert!(shard(&k8s, Some(2)).is_err(), "index 2 of 2 completions");
+        // both, disagreeing
+        let both = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+            ("JOB_COMPLETION_INDEX", "1"),
+        ];
+        assert!(
+            shard(&both, Some(2))
+                .unwrap_err()
+                .to_string()
+                .contains("disagree")
+        );
     }
 
     #[test]
