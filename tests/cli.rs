@@ -1,5 +1,6 @@
 //! The `nonlin` binary end to end: the catalog, bad input, a default training run, a training run
-//! killed mid-way and resumed, and a sweep split in two shards and merged.
+//! killed mid-way and resumed, and a sweep split in two shards and merged (by flag and from
+//! scheduler variables). About 600 lines: each test is one user session, end to end.
 
 mod common;
 

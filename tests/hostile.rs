@@ -3,7 +3,8 @@
 //! on a second sweep, sweeps of different experiments merged, damaged and hostile files, sizes
 //! that do not fit, and a closed pipe. Each bad input must end with a clear error and a non-zero
 //! exit, never a panic (exit code 101), and leave every file that was there as it was (the whole
-//! tree is compared byte for byte before and after).
+//! tree is compared byte for byte before and after). One file of ~600 lines on purpose: the cases
+//! share the tree snapshot and the refusal check.
 
 mod common;
 

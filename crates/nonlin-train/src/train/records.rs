@@ -1,0 +1,142 @@
+//! What a run records: each epoch's numbers, the run state a checkpoint saves, the summary, and
+//! the files of a run directory.
+
+use super::Skipped;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One epoch's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    #[serde(with = "crate::float_serde")]
+    pub train_loss: f64,
+    /// Training accuracy over the epoch (as the model was while it learned).
+    #[serde(with = "crate::float_serde")]
+    pub train_accuracy: f64,
+    /// Validation loss after the epoch.
+    #[serde(with = "crate::float_serde")]
+    pub valid_loss: f64,
+    /// Validation accuracy after the epoch.
+    #[serde(with = "crate::float_serde")]
+    pub valid_accuracy: f64,
+    /// Learning rate used in the epoch.
+    #[serde(with = "crate::float_serde")]
+    pub learning_rate: f64,
+    /// Training samples per second.
+    #[serde(with = "crate::float_serde")]
+    pub samples_per_second: f64,
+    /// Wall time of the epoch, validation included.
+    #[serde(with = "crate::float_serde")]
+    pub seconds: f64,
+}
+
+/// Where a run stands; saved with every checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Epochs completed.
+    pub epochs_done: usize,
+    /// Metrics of every completed epoch.
+    pub history: Vec<EpochMetrics>,
+    /// Epoch (1-based) with the lowest validation loss.
+    pub best_epoch: usize,
+    /// That loss.
+    #[serde(with = "crate::float_serde")]
+    pub best_valid_loss: f64,
+    /// First epoch whose validation accuracy reached the target.
+    pub epochs_to_target: Option<usize>,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+}
+
+impl RunState {
+    pub(super) fn new() -> Self {
+        Self {
+            epochs_done: 0,
+            history: Vec::new(),
+            best_epoch: 0,
+            best_valid_loss: f64::INFINITY,
+            epochs_to_target: None,
+            stopped_early: false,
+        }
+    }
+}
+
+/// The outcome of a run, as written to `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Data set spec.
+    pub dataset: String,
+    /// Model description, e.g. `mlp 64-128-10 relu`.
+    pub model: String,
+    /// Backend description.
+    pub backend: String,
+    /// The seed.
+    pub seed: u64,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Epoch whose model is evaluated (lowest validation loss).
+    pub best_epoch: usize,
+    /// Test loss of that model.
+    #[serde(with = "crate::float_serde")]
+    pub test_loss: f64,
+    /// Test accuracy of that model.
+    #[serde(with = "crate::float_serde")]
+    pub test_accuracy: f64,
+    /// Validation accuracy of that model.
+    #[serde(with = "crate::float_serde")]
+    pub valid_accuracy: f64,
+    /// Training loss in the last epoch.
+    #[serde(with = "crate::float_serde")]
+    pub final_train_loss: f64,
+    /// First epoch reaching the target validation accuracy.
+    pub epochs_to_target: Option<usize>,
+    /// Mean seconds per epoch.
+    #[serde(with = "crate::float_serde")]
+    pub seconds_per_epoch: f64,
+    /// Mean training samples per second.
+    #[serde(with = "crate::float_serde")]
+    pub samples_per_second: f64,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+    /// Whether the run stopped before its last epoch because `stop_after` said so.
+    pub interrupted: bool,
+    /// Newer checkpoints that resume passed over because they were damaged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_checkpoints: Vec<Skipped>,
+    /// Files written.
+    pub files: RunFiles,
+}
+
+/// The files of a run directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFiles {
+    /// The experiment config.
+    pub config: PathBuf,
+    /// Per-epoch metrics, JSON lines.
+    pub metrics_jsonl: PathBuf,
+    /// Per-epoch metrics, CSV.
+    pub metrics_csv: PathBuf,
+    /// The last checkpoint.
+    pub checkpoint: PathBuf,
+    /// The best model.
+    pub best_model: PathBuf,
+    /// This summary.
+    pub summary: PathBuf,
+}
+
+impl RunFiles {
+    /// The files of run directory `dir`.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            config: dir.join("config.toml"),
+            metrics_jsonl: dir.join("metrics.jsonl"),
+            metrics_csv: dir.join("metrics.csv"),
+            checkpoint: dir.join("checkpoints"),
+            best_model: dir.join("best").join("model.bpk"),
+            summary: dir.join("summary.json"),
+        }
+    }
+}
