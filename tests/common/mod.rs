@@ -28,3 +28,21 @@ pub fn run(args: &[&str], cwd: &Path) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The outcome in a run's `summary.json`, without timings and paths: what an interrupted and
+/// resumed run must share with an uninterrupted one.
+pub fn outcome(run: &Path) -> Vec<(&'static str, serde_json::Value)> {
+    let text = std::fs::read_to_string(run.join("summary.json")).expect("a summary");
+    let summary: serde_json::Value = serde_json::from_str(&text).expect("summary JSON");
+    [
+        "epochs",
+        "best_epoch",
+        "test_loss",
+        "test_accuracy",
+        "valid_accuracy",
+        "final_train_loss",
+    ]
+    .into_iter()
+    .map(|k| (k, summary[k].clone()))
+    .collect()
+}

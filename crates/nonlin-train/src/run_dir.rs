@@ -85,14 +85,6 @@ pub enum Claim {
 #[derive(Debug)]
 pub struct RunLock {
     _file: File,
-    dir: PathBuf,
-}
-
-impl RunLock {
-    /// The locked directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 impl RunDir {
@@ -270,10 +262,7 @@ impl RunDir {
             .open(&path)
             .map_err(|e| TrainError::io("opening the lock file", &path, e))?;
         match file.try_lock() {
-            Ok(()) => Ok(RunLock {
-                _file: file,
-                dir: self.path.clone(),
-            }),
+            Ok(()) => Ok(RunLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(self.in_use()),
             Err(std::fs::TryLockError::Error(e)) => Err(TrainError::io("locking", &path, e)),
         }

@@ -182,9 +182,8 @@ pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainE
         _ => Vec::new(),
     };
     if !missing.is_empty() && !allow_partial {
-        let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
         return Err(TrainError::Config(format!(
-            "the sweep is incomplete: {} of {} planned runs have not finished{} ({}{}); run \
+            "the sweep is incomplete: {} of {} planned runs have not finished{} ({}); run \
              what is missing (a sweep run again resumes), or pass --allow-partial for a table \
              marked partial",
             missing.len(),
@@ -194,12 +193,7 @@ pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainE
             } else {
                 format!(", in shard(s) {}", missing_shards.join(", "))
             },
-            shown.join(", "),
-            if missing.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            }
+            shortened(&missing)
         )));
     }
     let by_id: BTreeMap<String, RunRecord> =
@@ -257,6 +251,15 @@ pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainE
     })
 }
 
+/// The first eight names, and `…` for the rest.
+fn shortened(names: &[String]) -> String {
+    let mut shown = names.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 8 {
+        shown.push_str(", …");
+    }
+    shown
+}
+
 fn mean_std(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -304,7 +307,7 @@ impl SweepTable {
                 } else {
                     format!(" (shards {})", self.missing_shards.join(", "))
                 },
-                self.missing.join(", ")
+                shortened(&self.missing)
             ));
         }
         out

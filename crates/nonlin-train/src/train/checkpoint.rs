@@ -277,10 +277,14 @@ impl Checkpoints {
         Ok((model, optimizer, state))
     }
 
-    /// Publishes what the run directory shows from `checkpoint`: the best model and the metrics.
-    pub fn publish(checkpoint: &Checkpoint, files: &super::RunFiles) -> Result<(), TrainError> {
-        let state = checkpoint.state()?;
-        super::write_metrics(files, &state.history)?;
+    /// Publishes what the run directory shows from `checkpoint`: the metrics (`history`, the
+    /// checkpoint's own, which the caller holds) and the best model.
+    pub fn publish(
+        checkpoint: &Checkpoint,
+        history: &[super::EpochMetrics],
+        files: &super::RunFiles,
+    ) -> Result<(), TrainError> {
+        super::write_metrics(files, history)?;
         crate::hooks::crash_point("publish-metrics");
         if let Some(dir) = files.best_model.parent() {
             create_dir(dir)?;

@@ -123,23 +123,23 @@ fn train_exclusive(
             exist_ok: options.exist_ok,
         }
     };
-    // everything that can be refused is checked before the directory is touched
+    // a directory this run may not take is refused before the data loads
     run.check(claim)?;
-    if options.resume {
-        check_same_experiment(config, &run)?;
-    }
     let splits = data::load(&config.data, config.seed)?;
     let device = backend.autodiff();
     device.seed(config.seed);
     let fresh_model = config.model.init_for(&splits.train, &device)?;
     let _lock = run.claim(claim)?;
-    let (mut model, mut optimizer, mut state, mut newest, skipped) = if options.resume {
-        // again under the lock: another process may have moved on in between
-        check_same_experiment(config, &run)?;
+    let Start {
+        mut model,
+        mut optimizer,
+        mut state,
+        mut newest,
+        skipped,
+    } = if options.resume {
         resume(config, fresh_model, &run, &files)?
     } else {
-        let optimizer = config.training.optimizer();
-        (fresh_model, optimizer, RunState::new(), None, Vec::new())
+        Start::fresh(config, fresh_model)
     };
     write_atomic(&files.config, config.to_toml().as_bytes())?;
     let training = &config.training;
@@ -199,7 +199,7 @@ fn train_exclusive(
             }
         };
         let saved = checkpoints.save(epoch + 1, &model, &optimizer, &state, config, best)?;
-        Checkpoints::publish(&saved, &files)?;
+        Checkpoints::publish(&saved, &state.history, &files)?;
         crate::hooks::crash_point("epoch-published");
         newest = Some(saved);
     }
@@ -251,56 +251,69 @@ fn train_exclusive(
     Ok(summary)
 }
 
-/// A resumed run is the same experiment: everything but the number of epochs must match the
-/// config its newest checkpoint (or, before the first checkpoint, its `config.toml`) recorded.
-fn check_same_experiment(config: &ExperimentConfig, run: &RunDir) -> Result<(), TrainError> {
-    let Some(saved) = run.saved_config()? else {
-        return Ok(());
-    };
-    let differences = saved.differences(config);
-    if differences.is_empty() {
-        return Ok(());
-    }
-    Err(TrainError::RunDir {
-        path: run.path().to_path_buf(),
-        reason: format!(
-            "holds a run of another experiment: {}; resume it without those flags (its own \
-             config is used), or choose another --out for the new experiment",
-            differences.join(", ")
-        ),
-    })
+/// Where the epoch loop starts: the model, its optimizer and state, the newest checkpoint, and the
+/// newer damaged checkpoints that resume passed over.
+struct Start {
+    model: Model,
+    optimizer: ModuleOptimizer,
+    state: RunState,
+    newest: Option<Checkpoint>,
+    skipped: Vec<Skipped>,
 }
 
-type Resumed = (
-    Model,
-    ModuleOptimizer,
-    RunState,
-    Option<Checkpoint>,
-    Vec<Skipped>,
-);
+impl Start {
+    fn fresh(config: &ExperimentConfig, model: Model) -> Self {
+        Start {
+            model,
+            optimizer: config.training.optimizer(),
+            state: RunState::new(),
+            newest: None,
+            skipped: Vec::new(),
+        }
+    }
+}
 
-/// Loads the newest intact checkpoint and publishes its metrics and best model again (a kill
-/// between a checkpoint and its publication leaves them behind), or starts at epoch 1 when the
-/// run has no checkpoint yet.
+/// Resumes from the newest intact checkpoint, found once under the lock: it must be the same
+/// experiment (everything but the number of epochs equal to the config it recorded, or before the
+/// first checkpoint to `config.toml`); its metrics and best model are published again (a kill
+/// between a checkpoint and its publication leaves them behind). Without a checkpoint the run
+/// starts at epoch 1.
 fn resume(
     config: &ExperimentConfig,
     model: Model,
     run: &RunDir,
     files: &RunFiles,
-) -> Result<Resumed, TrainError> {
-    let optimizer = config.training.optimizer();
-    let Some(newest) = run.checkpoints().newest_intact()? else {
-        return Ok((model, optimizer, RunState::new(), None, Vec::new()));
+) -> Result<Start, TrainError> {
+    let newest = run.checkpoints().newest_intact()?;
+    let saved = match &newest {
+        Some(n) => Some(n.checkpoint.config()?),
+        None if files.config.is_file() => Some(ExperimentConfig::load(&files.config)?),
+        None => None,
     };
+    let differences = saved.map_or_else(Vec::new, |saved| saved.differences(config));
+    if !differences.is_empty() {
+        return Err(TrainError::RunDir {
+            path: run.path().to_path_buf(),
+            reason: format!(
+                "holds a run of another experiment: {}; resume it without those flags (its own \
+                 config is used), or choose another --out for the new experiment",
+                differences.join(", ")
+            ),
+        });
+    }
+    let Some(newest) = newest else {
+        return Ok(Start::fresh(config, model));
+    };
+    let optimizer = config.training.optimizer();
     let (model, optimizer, state) = Checkpoints::load(&newest.checkpoint, model, optimizer)?;
-    Checkpoints::publish(&newest.checkpoint, files)?;
-    Ok((
+    Checkpoints::publish(&newest.checkpoint, &state.history, files)?;
+    Ok(Start {
         model,
         optimizer,
         state,
-        Some(newest.checkpoint),
-        newest.skipped,
-    ))
+        newest: Some(newest.checkpoint),
+        skipped: newest.skipped,
+    })
 }
 
 fn remove_if_present(path: &Path) -> Result<(), TrainError> {
