@@ -9,14 +9,16 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nonlin::demos::Outcome;
-use nonlin_activations::{Activation, ActivationConfig, ActivationError};
+use nonlin_activations::{ActivationConfig, ActivationError, AnyActivation};
 use nonlin_backend::Backend;
 
 /// Your model: it holds "an activation" and does not care which.
 #[derive(Module, Debug)]
 pub struct Mlp {
     hidden: Linear,
-    activation: Activation,
+    // any entry of the catalog: an element-wise one (`nonlin_activations::Activation`, whose
+    // `forward` cannot fail) would do where the spec is known to keep the width
+    activation: AnyActivation,
     output: Linear,
 }
 
@@ -28,15 +30,15 @@ impl Mlp {
         let activated = activation.output_width(hidden)?;
         Ok(Self {
             hidden: LinearConfig::new(2, hidden).init(device),
-            activation: activation.init(device)?,
+            activation: activation.init_any(device)?,
             output: LinearConfig::new(activated, 1).init(device),
         })
     }
 
-    /// `[batch, 2] → [batch, 1]`.
-    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.output
-            .forward(self.activation.forward(self.hidden.forward(x)))
+    /// `[batch, 2] → [batch, 1]`; Maxout and the GLU family check that the width divides.
+    pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, ActivationError> {
+        let h = self.activation.try_forward(self.hidden.forward(x))?;
+        Ok(self.output.forward(h))
     }
 }
 
@@ -59,7 +61,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
         ] {
             let config: ActivationConfig = spec.parse()?;
             let model = Mlp::new(&config, &device)?;
-            let loss = model.forward(x.clone()).powi_scalar(2).mean();
+            let loss = model.forward(x.clone())?.powi_scalar(2).mean();
             let grads = loss.clone().backward();
             let first = model
                 .hidden

@@ -90,6 +90,29 @@ def evaluate(fn, grid, param_init, dtype):
     return y, dx, dp
 
 
+# Special inputs, each in a block of BLOCK copies: PyTorch's CPU kernels treat the elements of a vector
+# loop and those of its scalar tail differently at NaN (ELU's gradient at NaN is NaN in the first, 1 in
+# the second), and the grid above has NaN as its last element, in the tail. A block fills whole vectors,
+# which is what a user's tensor gets; the script checks that every copy in a block agrees.
+SPECIAL = [math.nan, math.inf, -math.inf, MAX, -MAX, 0.0, -0.0, 1e-45, -1e-45]
+BLOCK = 64
+
+
+def special_grid():
+    return torch.tensor(SPECIAL, dtype=F32).repeat_interleave(BLOCK)
+
+
+def per_block(t, spec):
+    """The one value of each block, as bits; fails if PyTorch gave the copies of a block different values
+    (NaNs of any sign or payload count as one value)."""
+    v = t.detach().to(F32).reshape(-1, BLOCK)
+    nan = torch.isnan(v)
+    b = torch.tensor(bits(v), dtype=torch.int64).reshape(-1, BLOCK)
+    same = (b == b[:, :1]) | (nan & nan[:, :1])
+    assert bool(same.all()), f"{spec}: PyTorch's values differ within a block of equal inputs"
+    return b[:, 0].tolist()
+
+
 def pointwise(spec, fn, reference, param_init=None):
     """fn(x) or fn(x, p) with p holding one parameter per element (broadcast as PyTorch's channel dim 1)."""
     y, dx, dp = evaluate(fn, GRID, param_init, F32)
@@ -98,7 +121,41 @@ def pointwise(spec, fn, reference, param_init=None):
     case = {"spec": spec, "reference": reference, "y": bits(y), "dx": bits(dx), "y64": bits(y64), "dx64": bits(dx64)}
     case["dparam"] = None if dp is None else bits(dp)
     case["dparam64"] = None if dp64 is None else bits(dp64)
+    special = {}
+    for suffix, dtype in (("", F32), ("64", torch.float64)):
+        sy, sdx, sdp = evaluate(fn, special_grid(), param_init, dtype)
+        special["y" + suffix] = per_block(sy, spec)
+        special["dx" + suffix] = per_block(sdx, spec)
+        special["dparam" + suffix] = None if sdp is None else per_block(sdp, spec)
+    case["special"] = special
     return case
+
+
+def glu_special_cases():
+    """The GLU family where value a and gate b are special (ReReLU's gate gradient at a = inf, b <= 0 is the
+    case PyTorch's threshold_backward answers 0): x is [2, n] split along dim 0, so each half is
+    contiguous, every (a, b) pair is a block of BLOCK copies, and the upstream gradient is 1."""
+    values = [math.inf, -math.inf, math.nan, MAX, -MAX, 1.0]
+    gates = [-math.inf, -88.0, -1.0, 0.0, 1.0, math.inf, math.nan]
+    pairs = [(a, b) for a in values for b in gates]
+    a = torch.tensor([p[0] for p in pairs], dtype=F32).repeat_interleave(BLOCK)
+    b = torch.tensor([p[1] for p in pairs], dtype=F32).repeat_interleave(BLOCK)
+    glu = {"glu": torch.sigmoid, "geglu": F.gelu, "swiglu": F.silu, "reglu": F.relu, "bilinear": lambda t: t}
+    cases = []
+    for name, act in glu.items():
+        def run(dtype):
+            x = torch.stack([a, b]).to(dtype).requires_grad_(True)
+            y = x[0] * act(x[1])
+            (dx,) = torch.autograd.grad(y.sum(), [x])
+            return y, dx
+        y, dx = run(F32)
+        y64, dx64 = run(torch.float64)
+        cases.append({"spec": f"{name}(dim=0)", "a": [bits(torch.tensor([p[0]], dtype=F32))[0] for p in pairs],
+                      "b": [bits(torch.tensor([p[1]], dtype=F32))[0] for p in pairs],
+                      "y": per_block(y, name), "da": per_block(dx[0], name), "db": per_block(dx[1], name),
+                      "y64": per_block(y64.to(F32), name), "da64": per_block(dx64[0].to(F32), name),
+                      "db64": per_block(dx64[1].to(F32), name)})
+    return cases
 
 
 def squareplus(x, b=4.0):
@@ -219,6 +276,9 @@ if __name__ == "__main__":
         "grid": bits(GRID),
         "pointwise": pointwise_cases,
         "split": split_cases(),
+        "special_inputs": bits(torch.tensor(SPECIAL, dtype=F32)),
+        "special_block": BLOCK,
+        "glu_special": glu_special_cases(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(doc, separators=(",", ":")) + "\n")

@@ -19,7 +19,7 @@ use core::str::FromStr;
 
 /// Any activation of the catalog, by configuration. Parse one from a spec string with
 /// [`str::parse`], print it back with [`ActivationConfig::spec`], build it with
-/// [`ActivationConfig::init`].
+/// [`ActivationConfig::init`] (element-wise entries) or [`ActivationConfig::init_any`] (any entry).
 #[derive(Config, Debug, PartialEq)]
 pub enum ActivationConfig {
     /// [`identity::Identity`].
@@ -88,10 +88,77 @@ pub enum ActivationConfig {
     Glu(GluConfig),
 }
 
-/// Any activation of the catalog, as a module: what a model holds.
-#[derive(Module, Debug)]
-#[allow(clippy::large_enum_variant)]
-pub enum Activation {
+/// Declares the two module enums from one list of the element-wise entries: [`Activation`] (those
+/// alone, shape-preserving, with an infallible `forward`) and [`AnyActivation`] (every catalog
+/// entry, with Maxout and the GLU family, which split a dimension and so have `try_forward`). The
+/// shared variants have the same names in both, so records (`activation.PRelu.weight`) read the same.
+macro_rules! activation_modules {
+    ($($variant:ident($module:ty)),* $(,)?) => {
+        /// An element-wise activation of the catalog, as a module: the output has the input's
+        /// shape, and `forward` cannot fail. Built by [`ActivationConfig::init`]; Maxout and the GLU
+        /// family change the width of the dimension they split and are [`AnyActivation`]s.
+        #[derive(Module, Debug)]
+        pub enum Activation {
+            $(#[allow(missing_docs)] $variant($module)),*
+        }
+
+        /// Any activation of the catalog, as a module: what a model built from a spec string
+        /// holds. Maxout divides the width of the dimension it splits by `k` and the GLU family
+        /// halves it, which an input can fail, so it runs with [`AnyActivation::try_forward`].
+        /// Built by [`ActivationConfig::init_any`].
+        #[derive(Module, Debug)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum AnyActivation {
+            $(#[allow(missing_docs)] $variant($module),)*
+            /// [`MaxoutGroups`]: divides the width by `k`.
+            Maxout(MaxoutGroups),
+            /// [`Glu`] and its variants: halve the width.
+            Glu(Glu),
+        }
+
+        impl Activation {
+            /// Applies the activation; the output has the input's shape.
+            pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+                match self {
+                    $(Self::$variant(m) => m.forward(input)),*
+                }
+            }
+        }
+
+        impl From<Activation> for AnyActivation {
+            fn from(activation: Activation) -> Self {
+                match activation {
+                    $(Activation::$variant(m) => Self::$variant(m)),*
+                }
+            }
+        }
+
+        impl AnyActivation {
+            /// The element-wise activation, or `None` for Maxout and the GLU family.
+            pub fn into_elementwise(self) -> Option<Activation> {
+                match self {
+                    $(Self::$variant(m) => Some(Activation::$variant(m)),)*
+                    Self::Maxout(_) | Self::Glu(_) => None,
+                }
+            }
+
+            /// Applies the activation, or says why the input's shape does not allow it (Maxout and
+            /// the GLU family split a dimension, which must divide by `k` or 2).
+            pub fn try_forward<const D: usize>(
+                &self,
+                input: Tensor<D>,
+            ) -> Result<Tensor<D>, ActivationError> {
+                match self {
+                    $(Self::$variant(m) => Ok(m.forward(input)),)*
+                    Self::Maxout(m) => m.try_forward(input),
+                    Self::Glu(m) => m.try_forward(input),
+                }
+            }
+        }
+    };
+}
+
+activation_modules! {
     Identity(identity::Identity),
     Relu(relu::Relu),
     LeakyRelu(leaky_relu::LeakyRelu),
@@ -122,54 +189,61 @@ pub enum Activation {
     Relu2(relu2::Relu2),
     Squareplus(squareplus::Squareplus),
     Snake(snake::Snake),
-    Maxout(MaxoutGroups),
-    Glu(Glu),
 }
 
 impl ActivationConfig {
-    /// Builds the module on `device` (learnable parameters live there), or the typed error for an
-    /// invalid parameter.
-    pub fn init(&self, device: &Device) -> Result<Activation, ActivationError> {
+    /// Builds any entry of the catalog on `device` (learnable parameters live there), or the typed
+    /// error for an invalid parameter.
+    pub fn init_any(&self, device: &Device) -> Result<AnyActivation, ActivationError> {
         use ActivationConfig as C;
         Ok(match self {
-            C::Identity => Activation::Identity(identity::Identity),
-            C::Relu => Activation::Relu(relu::Relu),
-            C::LeakyRelu(c) => Activation::LeakyRelu(c.init()?),
-            C::PRelu(c) => Activation::PRelu(c.init(device)?),
-            C::RRelu(c) => Activation::RRelu(c.init()?),
-            C::Relu6 => Activation::Relu6(relu6::Relu6),
-            C::Elu(c) => Activation::Elu(c.init()?),
-            C::Selu => Activation::Selu(selu::Selu),
-            C::Celu(c) => Activation::Celu(c.init()?),
-            C::Gelu => Activation::Gelu(gelu::Gelu),
-            C::GeluTanh => Activation::GeluTanh(gelu_tanh::GeluTanh),
-            C::QuickGelu => Activation::QuickGelu(quick_gelu::QuickGelu),
-            C::Silu => Activation::Silu(silu::Silu),
-            C::Swish(c) => Activation::Swish(c.init(device)?),
-            C::Mish => Activation::Mish(mish::Mish),
-            C::Softplus(c) => Activation::Softplus(c.init()?),
-            C::Sigmoid => Activation::Sigmoid(sigmoid::Sigmoid),
-            C::HardSigmoid(c) => Activation::HardSigmoid(c.init()?),
-            C::Tanh => Activation::Tanh(tanh::Tanh),
-            C::Hardtanh(c) => Activation::Hardtanh(c.init()?),
-            C::HardSwish => Activation::HardSwish(hard_swish::HardSwish),
-            C::Softsign => Activation::Softsign(softsign::Softsign),
-            C::LogSigmoid => Activation::LogSigmoid(log_sigmoid::LogSigmoid),
-            C::Tanhshrink => Activation::Tanhshrink(tanhshrink::Tanhshrink),
-            C::Threshold(c) => Activation::Threshold(c.init()?),
-            C::Hardshrink(c) => Activation::Hardshrink(c.init()?),
-            C::Softshrink(c) => Activation::Softshrink(c.init()?),
-            C::Relu2 => Activation::Relu2(relu2::Relu2),
-            C::Squareplus(c) => Activation::Squareplus(c.init()?),
-            C::Snake(c) => Activation::Snake(c.init(device)?),
-            C::Maxout(c) => Activation::Maxout(c.init()?),
-            C::Glu(c) => Activation::Glu(c.init()),
+            C::Identity => AnyActivation::Identity(identity::Identity),
+            C::Relu => AnyActivation::Relu(relu::Relu),
+            C::LeakyRelu(c) => AnyActivation::LeakyRelu(c.init()?),
+            C::PRelu(c) => AnyActivation::PRelu(c.init(device)?),
+            C::RRelu(c) => AnyActivation::RRelu(c.init()?),
+            C::Relu6 => AnyActivation::Relu6(relu6::Relu6),
+            C::Elu(c) => AnyActivation::Elu(c.init()?),
+            C::Selu => AnyActivation::Selu(selu::Selu),
+            C::Celu(c) => AnyActivation::Celu(c.init()?),
+            C::Gelu => AnyActivation::Gelu(gelu::Gelu),
+            C::GeluTanh => AnyActivation::GeluTanh(gelu_tanh::GeluTanh),
+            C::QuickGelu => AnyActivation::QuickGelu(quick_gelu::QuickGelu),
+            C::Silu => AnyActivation::Silu(silu::Silu),
+            C::Swish(c) => AnyActivation::Swish(c.init(device)?),
+            C::Mish => AnyActivation::Mish(mish::Mish),
+            C::Softplus(c) => AnyActivation::Softplus(c.init()?),
+            C::Sigmoid => AnyActivation::Sigmoid(sigmoid::Sigmoid),
+            C::HardSigmoid(c) => AnyActivation::HardSigmoid(c.init()?),
+            C::Tanh => AnyActivation::Tanh(tanh::Tanh),
+            C::Hardtanh(c) => AnyActivation::Hardtanh(c.init()?),
+            C::HardSwish => AnyActivation::HardSwish(hard_swish::HardSwish),
+            C::Softsign => AnyActivation::Softsign(softsign::Softsign),
+            C::LogSigmoid => AnyActivation::LogSigmoid(log_sigmoid::LogSigmoid),
+            C::Tanhshrink => AnyActivation::Tanhshrink(tanhshrink::Tanhshrink),
+            C::Threshold(c) => AnyActivation::Threshold(c.init()?),
+            C::Hardshrink(c) => AnyActivation::Hardshrink(c.init()?),
+            C::Softshrink(c) => AnyActivation::Softshrink(c.init()?),
+            C::Relu2 => AnyActivation::Relu2(relu2::Relu2),
+            C::Squareplus(c) => AnyActivation::Squareplus(c.init()?),
+            C::Snake(c) => AnyActivation::Snake(c.init(device)?),
+            C::Maxout(c) => AnyActivation::Maxout(c.init()?),
+            C::Glu(c) => AnyActivation::Glu(c.init()),
         })
+    }
+
+    /// Builds an element-wise activation on `device`, or the typed error for an invalid parameter;
+    /// Maxout and the GLU family, which change the width, are [`ActivationError::ChangesWidth`]
+    /// (build them with [`Self::init_any`]).
+    pub fn init(&self, device: &Device) -> Result<Activation, ActivationError> {
+        self.init_any(device)?
+            .into_elementwise()
+            .ok_or_else(|| ActivationError::ChangesWidth { spec: self.spec() })
     }
 
     /// Checks the parameters without building anything.
     pub fn validate(&self) -> Result<(), ActivationError> {
-        self.init(&Device::flex()).map(|_| ())
+        self.init_any(&Device::flex()).map(|_| ())
     }
 
     /// The catalog entry of this activation.
@@ -343,60 +417,6 @@ impl FromStr for ActivationConfig {
         let config = build(entry.name, &mut args)?;
         config.validate()?;
         Ok(config)
-    }
-}
-
-impl Activation {
-    /// Applies the activation, or says why the input's shape does not allow it (Maxout and the GLU
-    /// family split a dimension).
-    pub fn try_forward<const D: usize>(
-        &self,
-        input: Tensor<D>,
-    ) -> Result<Tensor<D>, ActivationError> {
-        use Activation as A;
-        Ok(match self {
-            A::Identity(m) => m.forward(input),
-            A::Relu(m) => m.forward(input),
-            A::LeakyRelu(m) => m.forward(input),
-            A::PRelu(m) => m.forward(input),
-            A::RRelu(m) => m.forward(input),
-            A::Relu6(m) => m.forward(input),
-            A::Elu(m) => m.forward(input),
-            A::Selu(m) => m.forward(input),
-            A::Celu(m) => m.forward(input),
-            A::Gelu(m) => m.forward(input),
-            A::GeluTanh(m) => m.forward(input),
-            A::QuickGelu(m) => m.forward(input),
-            A::Silu(m) => m.forward(input),
-            A::Swish(m) => m.forward(input),
-            A::Mish(m) => m.forward(input),
-            A::Softplus(m) => m.forward(input),
-            A::Sigmoid(m) => m.forward(input),
-            A::HardSigmoid(m) => m.forward(input),
-            A::Tanh(m) => m.forward(input),
-            A::Hardtanh(m) => m.forward(input),
-            A::HardSwish(m) => m.forward(input),
-            A::Softsign(m) => m.forward(input),
-            A::LogSigmoid(m) => m.forward(input),
-            A::Tanhshrink(m) => m.forward(input),
-            A::Threshold(m) => m.forward(input),
-            A::Hardshrink(m) => m.forward(input),
-            A::Softshrink(m) => m.forward(input),
-            A::Relu2(m) => m.forward(input),
-            A::Squareplus(m) => m.forward(input),
-            A::Snake(m) => m.forward(input),
-            A::Maxout(m) => m.try_forward(input)?,
-            A::Glu(m) => m.try_forward(input)?,
-        })
-    }
-
-    /// Applies the activation.
-    ///
-    /// # Panics
-    /// If Maxout or a GLU variant gets a dimension it cannot split; build models with
-    /// [`ActivationConfig::output_width`] or call [`Self::try_forward`] to get the typed error.
-    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

@@ -47,6 +47,7 @@ pub(crate) trait CpuTensor: TensorMetadata + Sized {
     fn from_unique(data: TensorData) -> Self;
 }
 
+#[cfg(feature = "flex")]
 /// The elements of a flex tensor in row-major order: borrowed when contiguous; one value repeated
 /// when every stride is 0 (a broadcast scalar, which a strided copy would walk element by
 /// element); else copied into order.
@@ -67,6 +68,7 @@ macro_rules! flex_elements {
     }};
 }
 
+#[cfg(feature = "flex")]
 impl CpuTensor for burn_flex::FlexTensor {
     fn buffer(&self) -> Option<Buffer<'_>> {
         match self.dtype() {
@@ -96,6 +98,7 @@ impl CpuTensor for burn_flex::FlexTensor {
     }
 }
 
+#[cfg(feature = "ndarray")]
 impl CpuTensor for burn_ndarray::NdArrayTensor {
     fn buffer(&self) -> Option<Buffer<'_>> {
         match self {
@@ -151,7 +154,7 @@ struct Slope<'a, P>(&'a P);
 impl<P: Pointwise + Sync> Formula<2> for Slope<'_, P> {
     #[inline(always)]
     fn at<R: Real>(&self, [x, grad]: [R; 2]) -> R {
-        grad * self.0.derivative(x)
+        self.0.chain(grad, x)
     }
 }
 
@@ -1025,7 +1028,7 @@ where
     run_split::<B>(vec![x, grad], shape, &kernel)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests {
     use crate::ActivationConfig;
     use burn::module::Module;

@@ -43,6 +43,14 @@ pub enum ActivationError {
         /// What the parameter must satisfy.
         requirement: &'static str,
     },
+    /// An activation that changes the width, asked for as an element-wise one.
+    #[error(
+        "{spec} changes the width of the dimension it splits (Maxout divides it by k, the GLU family halves it), so it is not an element-wise `Activation`; build it with `ActivationConfig::init_any` (an `AnyActivation`, whose `try_forward` checks the width) and size the next layer with `output_width`"
+    )]
+    ChangesWidth {
+        /// The activation's spec.
+        spec: String,
+    },
     /// An input dimension that an activation cannot split the way it needs.
     #[error(
         "{activation} needs dimension {dim} to be a multiple of {multiple}, but it has size {size}; make the preceding layer's output width a multiple of {multiple} (e.g. {})",

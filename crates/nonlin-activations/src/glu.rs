@@ -109,7 +109,8 @@ impl GluVariant {
 }
 
 /// The formula of every GLU variant, `f(a, b) = a · act(b)` for value `a` and gate `b`, with its
-/// partial derivatives `∂f/∂a = act(b)` and `∂f/∂b = a · act'(b)` (PyTorch's `glu_backward`).
+/// partial derivatives `∂f/∂a = act(b)` and `∂f/∂b = a · act'(b)` (PyTorch's `glu_backward`), the
+/// latter through the gate's [`Pointwise::chain`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Gated<P>(pub P);
 
@@ -124,7 +125,8 @@ impl<P: Pointwise> Parametric for Gated<P> {
     }
     #[inline(always)]
     fn derivative_p<R: Real>(&self, a: R, b: R) -> R {
-        a * self.0.derivative(b)
+        // ReGLU: 0 where b ≤ 0 even for an infinite or NaN value a, as PyTorch's threshold_backward
+        self.0.chain(a, b)
     }
 }
 
@@ -392,6 +394,7 @@ mod tests {
     /// by the element-wise module and multiplied, all differentiated by autodiff: values and
     /// gradients for every variant and split dimension.
     #[test]
+    #[cfg(all(feature = "flex", feature = "ndarray"))] // the CPU kernels
     fn single_pass_kernel_matches_narrow_gate_and_multiply() {
         let xs: Vec<f32> = (0..4 * 6 * 2)
             .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.41)

@@ -11,19 +11,24 @@
 //!
 //! Backends: flex and ndarray run one vectorised pass over the float32/float64 buffer
 //! (`cpu.rs`, [`crate::real32`]); other dtypes, and the CubeCL backends (wgpu), compose tensor
-//! primitives, which Burn's fusion merges into one kernel on wgpu.
+//! primitives, which Burn's fusion merges into one kernel on wgpu. Each backend takes part only
+//! with its Cargo feature ([`crate::backends`]); on a backend without one the ops compose tensor
+//! primitives on Burn's dispatch, and Burn's autodiff differentiates the composition.
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
 
 use crate::real::{Real, TensorReal};
+#[cfg(custom_ops)]
 use burn::backend::autodiff::{
     Autodiff,
     checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
     grads::Gradients,
     ops::{Backward, Ops, OpsKind, unary},
 };
-use burn::backend::{Backend, Dispatch, backend_extension, tensor::FloatTensor};
+#[cfg(custom_ops)]
+use burn::backend::backend_extension;
+use burn::backend::{Backend, Dispatch, tensor::FloatTensor};
 use burn::tensor::Tensor;
 
 /// An element-wise function with its derivative, written once for scalars and tensors.
@@ -32,6 +37,13 @@ pub trait Pointwise {
     fn value<R: Real>(&self, x: R) -> R;
     /// `f'(x)`, with PyTorch's convention at points where `f` is not differentiable.
     fn derivative<R: Real>(&self, x: R) -> R;
+    /// `grad · f'(x)`, the backward. Activations whose PyTorch backward selects instead of
+    /// multiplying (ReLU's `threshold_backward`, the clamps and shrinkages) override it, so that an
+    /// infinite `grad` (or GLU value) gives 0 where `f'` is 0, as in PyTorch, not `∞ · 0 = NaN`.
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        grad * self.derivative(x)
+    }
 }
 
 /// An element-wise function of an input `x` and a learnable parameter `p`.
@@ -59,8 +71,12 @@ macro_rules! pointwise_registry {
             fn derivative<R: Real>(&self, x: R) -> R {
                 match self { $(Self::$variant(f) => f.derivative(x)),* }
             }
+            fn chain<R: Real>(&self, grad: R, x: R) -> R {
+                match self { $(Self::$variant(f) => f.chain(grad, x)),* }
+            }
         }
 
+        #[cfg_attr(not(cpu_kernels), allow(dead_code))]
         impl PointwiseKernel {
             /// Calls `visitor` with the concrete activation, so code generic over [`Pointwise`]
             /// is compiled once per activation (a `match` per element would not vectorise).
@@ -109,6 +125,7 @@ pointwise_registry! {
 }
 
 /// Code generic over the concrete activation inside a [`PointwiseKernel`].
+#[cfg_attr(not(cpu_kernels), allow(dead_code))]
 pub(crate) trait VisitPointwise {
     /// What the visit returns.
     type Output;
@@ -187,6 +204,7 @@ macro_rules! parametric_kernel {
         }
     };
 }
+#[cfg(cpu_kernels)]
 pub(crate) use parametric_kernel;
 
 impl Parametric for ParametricKernel {
@@ -203,7 +221,13 @@ impl Parametric for ParametricKernel {
 
 /// The backend extension behind [`pointwise`] and [`parametric`]. The default bodies compose tensor
 /// primitives; flex and ndarray override them with single-pass kernels; autodiff adds the backward.
-#[backend_extension(Flex, NdArray, Cube, Autodiff)]
+#[cfg(custom_ops)]
+#[backend_extension(
+    Flex: cfg(feature = "flex"),
+    NdArray: cfg(feature = "ndarray"),
+    Cube: cfg(cube_backend),
+    Autodiff
+)]
 pub trait ActivationBackend: Backend {
     /// `f(x)` element-wise.
     fn pointwise(x: FloatTensor<Self>, kernel: PointwiseKernel) -> FloatTensor<Self> {
@@ -241,6 +265,7 @@ pub trait ActivationBackend: Backend {
 
 /// The ops as chains of tensor primitives: the path for GPUs (fused by Burn on wgpu) and for dtypes
 /// the CPU kernels do not cover.
+#[cfg_attr(not(custom_ops), allow(dead_code))] // the backward: only with the ops' own autodiff node
 pub(crate) mod composed {
     use super::*;
 
@@ -256,7 +281,7 @@ pub(crate) mod composed {
         grad: FloatTensor<B>,
         kernel: &PointwiseKernel,
     ) -> FloatTensor<B> {
-        (TensorReal::<B>(grad) * kernel.derivative(TensorReal::<B>(x))).0
+        kernel.chain(TensorReal::<B>(grad), TensorReal::<B>(x)).0
     }
 
     pub(crate) fn parametric<B: Backend>(
@@ -284,9 +309,11 @@ pub(crate) mod composed {
     }
 }
 
+#[cfg(cube_backend)]
 impl ActivationBackend for burn::backend::Cube {}
 
-/// flex and ndarray: one pass over the buffers (see [`crate::cpu`]).
+/// flex and ndarray: one pass over the buffers (see `cpu.rs`).
+#[cfg(cpu_kernels)]
 macro_rules! cpu_backend {
     ($backend:ty) => {
         impl ActivationBackend for $backend {
@@ -319,13 +346,16 @@ macro_rules! cpu_backend {
     };
 }
 
+#[cfg(feature = "flex")]
 cpu_backend!(burn::backend::Flex);
+#[cfg(feature = "ndarray")]
 #[allow(deprecated)]
 mod ndarray_impl {
     use super::*;
     cpu_backend!(burn::backend::NdArray);
 }
 
+#[cfg(custom_ops)]
 impl<B: ActivationBackend, C: CheckpointStrategy> ActivationBackend for Autodiff<B, C> {
     fn pointwise(x: FloatTensor<Self>, kernel: PointwiseKernel) -> FloatTensor<Self> {
         #[derive(Debug)]
@@ -409,10 +439,15 @@ impl<B: ActivationBackend, C: CheckpointStrategy> ActivationBackend for Autodiff
 
 /// Applies an element-wise activation, differentiably, on whatever backend `x` lives on.
 pub fn pointwise<const D: usize>(x: Tensor<D>, kernel: impl Into<PointwiseKernel>) -> Tensor<D> {
-    Tensor::from_dispatch(<Dispatch as ActivationBackend>::pointwise(
-        x.into_dispatch(),
-        kernel.into(),
-    ))
+    let kernel = kernel.into();
+    #[cfg(custom_ops)]
+    if crate::backends::has_custom_ops(&x.device()) {
+        return Tensor::from_dispatch(<Dispatch as ActivationBackend>::pointwise(
+            x.into_dispatch(),
+            kernel,
+        ));
+    }
+    Tensor::from_dispatch(composed::pointwise::<Dispatch>(x.into_dispatch(), &kernel))
 }
 
 /// Applies `f(x, p)` element-wise; `p` must already have the shape of `x` (expand it first: the
@@ -422,9 +457,14 @@ pub fn parametric<const D: usize>(
     p: Tensor<D>,
     kernel: ParametricKernel,
 ) -> Tensor<D> {
-    Tensor::from_dispatch(<Dispatch as ActivationBackend>::parametric(
-        x.into_dispatch(),
-        p.into_dispatch(),
-        kernel,
-    ))
+    #[cfg(custom_ops)]
+    if crate::backends::has_custom_ops(&x.device()) {
+        return Tensor::from_dispatch(<Dispatch as ActivationBackend>::parametric(
+            x.into_dispatch(),
+            p.into_dispatch(),
+            kernel,
+        ));
+    }
+    let (x, p) = (x.into_dispatch(), p.into_dispatch());
+    Tensor::from_dispatch(composed::parametric::<Dispatch>(x, p, kernel))
 }

@@ -6,7 +6,8 @@
 //!
 //! - Every activation is a Burn [`Module`](burn::module::Module) with a
 //!   [`Config`](burn::config::Config) whose defaults are PyTorch's; see [`activations`].
-//! - [`ActivationConfig`] / [`Activation`] hold any of them, so a model swaps activations by
+//! - [`ActivationConfig`] / [`Activation`] (element-wise) and [`AnyActivation`] (any entry, Maxout
+//!   and the GLU family included) hold any of them, so a model swaps activations by
 //!   config; [`ActivationConfig`] parses and prints spec strings (`"leaky_relu(0.2)"`,
 //!   `"maxout(k=3)"`, `"swish(beta=learnable)"`), PyTorch names and Hugging Face `hidden_act`
 //!   names.
@@ -36,7 +37,10 @@
 //! assert_eq!(leaky.forward(x.clone()).into_data().to_vec::<f32>().unwrap(), [-0.2, 0.0, 2.0]);
 //! // any activation by name, as a model's config holds it
 //! let act: Activation = "gelu".parse::<ActivationConfig>().unwrap().init(&device).unwrap();
-//! assert_eq!(act.forward(x).into_data(), y.into_data());
+//! assert_eq!(act.forward(x.clone()).into_data(), y.into_data());
+//! // Maxout and the GLU family change the width: an `AnyActivation`, checked at run time
+//! let glu = "swiglu".parse::<ActivationConfig>().unwrap().init_any(&device).unwrap();
+//! assert!(glu.try_forward(x).is_err()); // 3 features do not halve
 //! ```
 
 /// The crate README's example, compiled and run as a doc test.
@@ -45,8 +49,10 @@
 struct ReadmeDoctests;
 
 pub mod activations;
+mod backends;
 mod burn_compat;
 pub mod catalog;
+#[cfg(cpu_kernels)]
 mod cpu;
 pub mod error;
 pub mod glu;
@@ -92,7 +98,10 @@ pub use activations::{
     tanhshrink::Tanhshrink,
     threshold::{Threshold, ThresholdConfig},
 };
-pub use catalog::{Activation, ActivationConfig, CATALOG, CatalogEntry, lookup, spec_serde};
+pub use backends::has_hand_written_backward;
+pub use catalog::{
+    Activation, ActivationConfig, AnyActivation, CATALOG, CatalogEntry, lookup, spec_serde,
+};
 pub use error::ActivationError;
 pub use glu::{
     GatedLinear, GatedLinearConfig, Glu, GluConfig, GluFeedForward, GluFeedForwardConfig,
@@ -104,9 +113,9 @@ pub use maxout::{Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig};
 /// The registry and the most used modules and configs, for `use nonlin_activations::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        Activation, ActivationConfig, ActivationError, Elu, EluConfig, Gelu, GeluTanh, Glu,
-        GluConfig, GluFeedForward, GluFeedForwardConfig, GluVariant, LeakyRelu, LeakyReluConfig,
-        Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig, Mish, PRelu, PReluConfig, Relu,
-        Sigmoid, Silu, Swish, SwishConfig, Tanh,
+        Activation, ActivationConfig, ActivationError, AnyActivation, Elu, EluConfig, Gelu,
+        GeluTanh, Glu, GluConfig, GluFeedForward, GluFeedForwardConfig, GluVariant, LeakyRelu,
+        LeakyReluConfig, Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig, Mish, PRelu,
+        PReluConfig, Relu, Sigmoid, Silu, Swish, SwishConfig, Tanh,
     };
 }

@@ -254,6 +254,7 @@ mod tests {
     /// The single-pass kernel (flex, ndarray) against the composed gather on the same backend:
     /// values and gradients, for every split dimension, with ties, NaN and infinities.
     #[test]
+    #[cfg(all(feature = "flex", feature = "ndarray"))] // the CPU kernels
     fn single_pass_kernel_matches_the_composed_op() {
         let values = [
             1.0f32,
@@ -318,6 +319,7 @@ mod tests {
     /// Large enough that the backward splits its output over threads in chunks that start inside
     /// a group.
     #[test]
+    #[cfg(all(feature = "flex", feature = "ndarray"))] // the CPU kernels
     fn threads_split_groups_without_changing_the_result() {
         let device = Device::flex().autodiff();
         // groups of 12,000 outgrow the 8,192-element chunks: some chunks hold no group start

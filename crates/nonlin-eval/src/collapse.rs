@@ -10,7 +10,7 @@ use crate::error::EvalError;
 use crate::study::train_on;
 use burn::nn::Linear;
 use burn::tensor::{Distribution, Tensor};
-use nonlin_activations::{Activation, ActivationConfig};
+use nonlin_activations::{ActivationConfig, AnyActivation};
 use nonlin_backend::Backend;
 use nonlin_train::{ExperimentConfig, Model, ModelConfig};
 use serde::{Deserialize, Serialize};
@@ -142,8 +142,7 @@ pub fn affine_collapse(
         };
         let (identity_error, scale) = max_error(identity.forward(x.clone()));
         let mut relu = identity.clone();
-        relu.activations =
-            vec![Activation::Relu(nonlin_activations::activations::relu::Relu); depth];
+        relu.activations = vec![AnyActivation::Relu(nonlin_activations::Relu); depth];
         let (relu_error, _) = max_error(relu.forward(x));
         let relative = |e: f64| if scale > 0.0 { e / scale } else { e };
         Ok(AffineCollapse {

@@ -17,7 +17,7 @@ use crate::error::EvalError;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Tensor};
-use nonlin_activations::{Activation, ActivationConfig};
+use nonlin_activations::{ActivationConfig, AnyActivation};
 use nonlin_train::{Dataset, Model};
 use serde::{Deserialize, Serialize};
 
@@ -166,7 +166,12 @@ pub fn diagnose(
 
 /// The share of `|f'(z)| < ε` over the entries of `z`, by differentiating the activation alone
 /// (element-wise activations only).
-fn saturation(activation: &Activation, z: Tensor<2>, device: &Device, epsilon: f64) -> Option<f64> {
+fn saturation(
+    activation: &AnyActivation,
+    z: Tensor<2>,
+    device: &Device,
+    epsilon: f64,
+) -> Option<f64> {
     let z = Tensor::<2>::from_data(z.into_data(), device).require_grad();
     let h = activation.try_forward(z.clone()).ok()?;
     if h.dims() != z.dims() {

@@ -46,7 +46,8 @@ impl Pointwise for Celu {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        x.le(0.0).select((x.clone() / self.alpha).exp(), x.lit(1.0))
+        // a NaN input takes the exp branch and gives NaN, as PyTorch's (vectorised) elu_backward
+        x.gt(0.0).select(x.lit(1.0), (x.clone() / self.alpha).exp())
     }
 }
 

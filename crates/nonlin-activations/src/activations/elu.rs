@@ -39,7 +39,8 @@ impl Pointwise for Elu {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        x.le(0.0).select(x.clone().exp() * self.alpha, x.lit(1.0))
+        // a NaN input takes the exp branch and gives NaN, as PyTorch's (vectorised) elu_backward
+        x.gt(0.0).select(x.lit(1.0), x.clone().exp() * self.alpha)
     }
 }
 

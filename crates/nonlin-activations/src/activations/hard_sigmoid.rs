@@ -74,6 +74,13 @@ impl Pointwise for HardSigmoid {
             .and(x.lt(self.upper))
             .select(x.lit(1.0 / (self.upper - self.lower)), x.lit(0.0))
     }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        let slope = grad / (self.upper - self.lower);
+        x.gt(self.lower)
+            .and(x.lt(self.upper))
+            .select(slope, x.lit(0.0))
+    }
 }
 
 /// Catalog entry.

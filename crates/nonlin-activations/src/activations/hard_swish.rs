@@ -28,9 +28,17 @@ impl Pointwise for HardSwish {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
+        // a NaN input falls through to the middle branch and gives NaN, as PyTorch's (vectorised)
+        // hardswish_backward
         let middle = x.clone() / 3.0 + 0.5;
         x.le(-3.0)
-            .select(x.lit(0.0), x.lt(3.0).select(middle, x.lit(1.0)))
+            .select(x.lit(0.0), x.ge(3.0).select(x.lit(1.0), middle))
+    }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        let middle = grad.clone() * (x.clone() / 3.0 + 0.5);
+        x.le(-3.0)
+            .select(x.lit(0.0), x.ge(3.0).select(grad, middle))
     }
 }
 

@@ -46,7 +46,14 @@ pub(crate) fn in_band<R: Real>(x: &R, lambd: f64) -> R::Mask {
 /// The derivative of both shrinkages: 0 in the band (edges included), 1 outside, as in PyTorch.
 #[inline(always)]
 pub(crate) fn shrink_derivative<R: Real>(x: R, lambd: f64) -> R {
-    in_band(&x, lambd).select(x.lit(0.0), x.lit(1.0))
+    shrink_chain(x.lit(1.0), x, lambd)
+}
+
+/// `grad` outside the band, else 0: a NaN input gets 0, as in PyTorch's (vectorised)
+/// `hardshrink_backward` and `softshrink_backward`.
+#[inline(always)]
+pub(crate) fn shrink_chain<R: Real>(grad: R, x: R, lambd: f64) -> R {
+    x.lt(-lambd).or(x.gt(lambd)).select(grad, x.lit(0.0))
 }
 
 impl Pointwise for Hardshrink {
@@ -57,6 +64,10 @@ impl Pointwise for Hardshrink {
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         shrink_derivative(x, self.lambd)
+    }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        shrink_chain(grad, x, self.lambd)
     }
 }
 

@@ -56,7 +56,14 @@ pub(crate) fn clamp_value<R: Real>(x: R, lo: f64, hi: f64) -> R {
 
 #[inline(always)]
 pub(crate) fn clamp_derivative<R: Real>(x: R, lo: f64, hi: f64) -> R {
-    x.le(lo).or(x.ge(hi)).select(x.lit(0.0), x.lit(1.0))
+    clamp_chain(x.lit(1.0), x, lo, hi)
+}
+
+/// `grad` strictly inside the bounds, else 0: a NaN input gets 0, as in PyTorch's (vectorised)
+/// `hardtanh_backward`.
+#[inline(always)]
+pub(crate) fn clamp_chain<R: Real>(grad: R, x: R, lo: f64, hi: f64) -> R {
+    x.gt(lo).and(x.lt(hi)).select(grad, x.lit(0.0))
 }
 
 impl Pointwise for Hardtanh {
@@ -67,6 +74,10 @@ impl Pointwise for Hardtanh {
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
         clamp_derivative(x, self.min_val, self.max_val)
+    }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        clamp_chain(grad, x, self.min_val, self.max_val)
     }
 }
 

@@ -31,6 +31,10 @@ impl Pointwise for Relu {
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(0.0).select(x.lit(0.0), x.lit(1.0))
     }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        x.le(0.0).select(x.lit(0.0), grad)
+    }
 }
 
 /// Catalog entry.

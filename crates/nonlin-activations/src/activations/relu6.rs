@@ -29,6 +29,10 @@ impl Pointwise for Relu6 {
     fn derivative<R: Real>(&self, x: R) -> R {
         clamp_derivative(x, 0.0, 6.0)
     }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        super::hardtanh::clamp_chain(grad, x, 0.0, 6.0)
+    }
 }
 
 /// Catalog entry.

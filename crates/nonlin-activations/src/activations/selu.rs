@@ -36,9 +36,10 @@ impl Pointwise for Selu {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        x.le(0.0).select(
-            x.clone().exp() * (SELU_SCALE * SELU_ALPHA),
+        // a NaN input takes the exp branch and gives NaN, as PyTorch's (vectorised) elu_backward
+        x.gt(0.0).select(
             x.lit(SELU_SCALE),
+            x.clone().exp() * (SELU_SCALE * SELU_ALPHA),
         )
     }
 }

@@ -59,6 +59,10 @@ impl Pointwise for Threshold {
     fn derivative<R: Real>(&self, x: R) -> R {
         x.le(self.threshold).select(x.lit(0.0), x.lit(1.0))
     }
+    #[inline(always)]
+    fn chain<R: Real>(&self, grad: R, x: R) -> R {
+        x.le(self.threshold).select(x.lit(0.0), grad)
+    }
 }
 
 /// Catalog entry.

@@ -15,7 +15,7 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
 };
 use burn::tensor::{Device, Tensor};
-use nonlin_activations::{Activation, ActivationConfig, MaxoutGroupsConfig};
+use nonlin_activations::{ActivationConfig, AnyActivation, MaxoutGroupsConfig};
 use serde::{Deserialize, Serialize};
 
 /// Which architecture.
@@ -328,7 +328,7 @@ impl ModelConfig {
             if self.batch_norm {
                 norms.push(BatchNormConfig::new(width_out).init(device));
             }
-            acts.push(activation.init(device)?);
+            acts.push(activation.init_any(device)?);
             width_in = units;
         }
         Ok(Mlp {
@@ -371,7 +371,7 @@ impl ModelConfig {
                     .with_padding(PaddingConfig2d::Same)
                     .init(device),
             );
-            conv_acts.push(conv_activation.init(device)?);
+            conv_acts.push(conv_activation.init_any(device)?);
             (c, h, w) = (channels, h / 2, w / 2);
         }
         Ok(Cnn {
@@ -384,6 +384,15 @@ impl ModelConfig {
     }
 }
 
+/// Applies a layer's activation. Each layer was built `units · width_factor()` wide (or with that
+/// many channels), so Maxout's `k` and the GLU family's 2 divide the dimension they split, and the
+/// split cannot fail: the typed error would mean a model built by hand with mismatched widths.
+fn activate<const D: usize>(activation: &AnyActivation, z: Tensor<D>) -> Tensor<D> {
+    activation
+        .try_forward(z)
+        .unwrap_or_else(|e| unreachable!("a layer is sized for its activation: {e}"))
+}
+
 /// Fully connected layers: `Linear → [BatchNorm] → activation → dropout`, then a linear head.
 #[derive(Module, Debug)]
 pub struct Mlp {
@@ -392,7 +401,7 @@ pub struct Mlp {
     /// Batch norms, one per hidden layer when enabled, else empty.
     pub norms: Vec<BatchNorm>,
     /// The activation of each hidden layer.
-    pub activations: Vec<Activation>,
+    pub activations: Vec<AnyActivation>,
     /// Dropout after each activation.
     pub dropout: Dropout,
     /// The output layer (logits).
@@ -429,7 +438,7 @@ impl Mlp {
                 z = norm.forward(z);
             }
             let z = probe(i, z);
-            let h = activation.forward(z.clone());
+            let h = activate(activation, z.clone());
             traces.push(LayerTrace {
                 pre_activation: z,
                 output: h.clone(),
@@ -446,7 +455,7 @@ pub struct Cnn {
     /// The convolutions.
     pub convs: Vec<Conv2d>,
     /// Their activations (Maxout and the GLU family split channels).
-    pub conv_activations: Vec<Activation>,
+    pub conv_activations: Vec<AnyActivation>,
     /// 2×2 max pooling.
     pub pool: MaxPool2d,
     /// The dense layers and head.
@@ -467,7 +476,7 @@ impl Cnn {
         let [c, h, w] = self.input_shape;
         let mut x: Tensor<4> = x.reshape([batch, c, h, w]);
         for (conv, activation) in self.convs.iter().zip(&self.conv_activations) {
-            x = self.pool.forward(activation.forward(conv.forward(x)));
+            x = self.pool.forward(activate(activation, conv.forward(x)));
         }
         x.flatten(1, 3)
     }

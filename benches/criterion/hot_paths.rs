@@ -1,4 +1,5 @@
-//! Criterion benches of the hot paths, so that regressions show (`cargo bench --bench hot_paths`):
+//! Criterion benches of the hot paths, so that regressions show
+//! (`cargo bench --manifest-path benches/criterion/Cargo.toml --bench hot_paths`):
 //! activation forward and forward+backward at 2^16 and 2^20 float32 elements on the CPU backends
 //! (against an element-wise copy through the same backend), and one training step of
 //! MLP 784-512-512-10 at batch 128. For tables with ratios and PyTorch side by side, use
