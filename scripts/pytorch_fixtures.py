@@ -259,6 +259,13 @@ def split_cases():
             a, b = xi.chunk(2, dim=-1)
             return a * act(b)
         cases.append(case(name, f"a, b = x.chunk(2, -1); a * {act_name}(b)", glu_fn, g[:, :4]))
+    # any element-wise gate: Gemma's GeGLU with the tanh GELU, and a gate with a parameter
+    for spec, act_name, act in [("glu(gate=gelu_tanh)", "F.gelu(approximate='tanh')", lambda t: F.gelu(t, approximate="tanh")),
+                                ("glu(gate=leaky_relu(0.2))", "F.leaky_relu(0.2)", lambda t: F.leaky_relu(t, 0.2))]:
+        def glu_fn(xi, act=act):
+            a, b = xi.chunk(2, dim=-1)
+            return a * act(b)
+        cases.append(case(spec, f"a, b = x.chunk(2, -1); a * {act_name}(b)", glu_fn, g[:, :4]))
     for k in (2, 4):
         cases.append(case(f"maxout(k={k})", f"x.view(3, {8 // k}, {k}).max(-1)",
                           lambda xi, k=k: xi.view(3, 8 // k, k).max(dim=-1)[0], g[:, : 8 // k]))

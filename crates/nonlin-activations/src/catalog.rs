@@ -228,7 +228,7 @@ impl ActivationConfig {
             C::Squareplus(c) => AnyActivation::Squareplus(c.init()?),
             C::Snake(c) => AnyActivation::Snake(c.init(device)?),
             C::Maxout(c) => AnyActivation::Maxout(c.init()?),
-            C::Glu(c) => AnyActivation::Glu(c.init()),
+            C::Glu(c) => AnyActivation::Glu(c.init(device)?),
         })
     }
 
@@ -266,7 +266,7 @@ impl ActivationConfig {
     pub fn output_width(&self, width: usize) -> Result<usize, ActivationError> {
         match self {
             Self::Maxout(c) => c.init()?.output_size(width),
-            Self::Glu(c) => c.init().output_size(width),
+            Self::Glu(c) => c.output_size(width),
             _ => Ok(width),
         }
     }
@@ -297,6 +297,7 @@ impl ActivationConfig {
         match self {
             Self::PRelu(_) | Self::Snake(_) => true,
             Self::Swish(c) => c.learnable,
+            Self::Glu(c) => c.gate.as_ref().is_some_and(|gate| gate.is_learnable()),
             _ => false,
         }
     }
@@ -336,7 +337,7 @@ impl ActivationConfig {
             C::Squareplus(_) => "squareplus",
             C::Snake(_) => "snake",
             C::Maxout(_) => "maxout",
-            C::Glu(c) => c.variant.name(),
+            C::Glu(c) => c.name(),
         }
     }
 
@@ -394,7 +395,12 @@ impl ActivationConfig {
                 p.raw("k", c.k.to_string());
                 p.isize("dim", c.dim, -1);
             }
-            C::Glu(c) => p.isize("dim", c.dim, -1),
+            C::Glu(c) => {
+                p.isize("dim", c.dim, -1);
+                if let Some(gate) = &c.gate {
+                    p.raw("gate", gate.spec());
+                }
+            }
             _ => {}
         }
         p.finish(self.name())
@@ -506,7 +512,7 @@ pub const CATALOG: &[CatalogEntry] = &[
     entry!("squareplus", [], ["b"], squareplus::INFO),
     entry!("snake", [], ["alpha", "num_parameters"], snake::INFO),
     entry!("maxout", [], ["k", "dim"], crate::maxout::INFO),
-    entry!("glu", [], ["dim"], crate::glu::INFO[0]),
+    entry!("glu", [], ["dim", "gate"], crate::glu::INFO[0]),
     entry!("geglu", [], ["dim"], crate::glu::INFO[1]),
     entry!("swiglu", [], ["dim"], crate::glu::INFO[2]),
     entry!("reglu", [], ["dim"], crate::glu::INFO[3]),
@@ -601,7 +607,12 @@ fn build(name: &str, a: &mut Args) -> Result<ActivationConfig, ActivationError> 
                 .into_iter()
                 .find(|v| v.name() == glu)
                 .expect("every catalog name is built above");
-            C::Glu(GluConfig::new(variant).with_dim(a.isize("dim", -1)?))
+            let config = GluConfig::new(variant).with_dim(a.isize("dim", -1)?);
+            match a.raw("gate") {
+                // any element-wise entry of the catalog, by its spec (`glu(gate=leaky_relu(0.2))`)
+                Some(gate) => C::Glu(config.with_gate_activation(gate.parse()?)),
+                None => C::Glu(config),
+            }
         }
     })
 }
@@ -958,6 +969,41 @@ mod tests {
             let err = spec.parse::<ActivationConfig>().unwrap_err().to_string();
             assert!(err.contains(fragment), "{spec}: {err}");
         }
+    }
+
+    #[test]
+    fn glu_takes_any_element_wise_gate() {
+        let gated: ActivationConfig = "glu(gate=gelu_tanh)".parse().unwrap();
+        assert_eq!(gated.spec(), "glu(gate=gelu_tanh)");
+        assert_eq!(gated.name(), "glu");
+        let nested: ActivationConfig = "glu(gate=leaky_relu(0.2), dim=1)".parse().unwrap();
+        assert_eq!(
+            nested.spec(),
+            "glu(dim=1, gate=leaky_relu(negative_slope=0.2))"
+        );
+        assert_eq!(nested.spec().parse::<ActivationConfig>().unwrap(), nested);
+        // the named variants are the GLU with their gates
+        for (spec, variant) in [("glu(gate=silu)", "swiglu"), ("glu(gate=gelu)", "geglu")] {
+            assert_eq!(spec.parse::<ActivationConfig>().unwrap().spec(), variant);
+        }
+        assert_eq!(
+            "glu(gate=sigmoid)"
+                .parse::<ActivationConfig>()
+                .unwrap()
+                .spec(),
+            "glu"
+        );
+        for bad in [
+            "glu(gate=maxout)",
+            "glu(gate=swiglu)",
+            "glu(gate=nope)",
+            "glu(gate=elu(nan))",
+        ] {
+            assert!(bad.parse::<ActivationConfig>().is_err(), "{bad}");
+        }
+        // nesting is bounded, so a hostile spec cannot exhaust the stack
+        let deep = format!("{}relu{}", "glu(gate=".repeat(100_000), ")".repeat(100_000));
+        assert!(deep.parse::<ActivationConfig>().is_err());
     }
 
     #[test]

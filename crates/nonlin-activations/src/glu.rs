@@ -18,6 +18,7 @@
 //! - [`GluFeedForward`]: the transformer feed-forward block `(act(x W) ⊗ x V) W₂`, without biases
 //!   by default, as in the paper.
 
+use crate::catalog::{Activation, ActivationConfig};
 use crate::error::ActivationError;
 use crate::info::{ActivationInfo, Saturation};
 use crate::kernel::{Parametric, ParametricKernel, Pointwise, parametric};
@@ -85,6 +86,17 @@ impl GluVariant {
         Self::Bilinear,
     ];
 
+    /// The gate's config: sigmoid, gelu, silu, relu or identity.
+    pub fn gate_config(self) -> ActivationConfig {
+        match self {
+            Self::Glu => ActivationConfig::Sigmoid,
+            Self::Geglu => ActivationConfig::Gelu,
+            Self::Swiglu => ActivationConfig::Silu,
+            Self::Reglu => ActivationConfig::Relu,
+            Self::Bilinear => ActivationConfig::Identity,
+        }
+    }
+
     /// The spec name (`glu`, `geglu`, …).
     pub fn name(self) -> &'static str {
         match self {
@@ -130,7 +142,7 @@ impl<P: Pointwise> Parametric for Gated<P> {
     }
 }
 
-/// Configuration of the parameter-free [`Glu`].
+/// Configuration of [`Glu`].
 #[derive(Config, Debug, PartialEq)]
 pub struct GluConfig {
     /// Which activation gates the value.
@@ -138,42 +150,110 @@ pub struct GluConfig {
     /// The dimension split in two halves; negative counts from the end.
     #[config(default = -1)]
     pub dim: isize,
+    /// Any element-wise activation of the catalog as the gate, in place of the variant's own
+    /// (`glu(gate=gelu_tanh)`: Gemma's GeGLU with the tanh GELU); `None` uses the variant's.
+    #[config(default = "None")]
+    pub gate: Option<Box<ActivationConfig>>,
 }
 
 impl GluConfig {
-    /// Builds the module.
-    pub fn init(&self) -> Glu {
-        Glu {
+    /// The same unit with `gate` as its gate: one of the named variants' own gates (sigmoid, gelu,
+    /// silu, relu, identity) gives that variant (`glu(gate=silu)` is `swiglu`).
+    pub fn with_gate_activation(self, gate: ActivationConfig) -> Self {
+        match GluVariant::ALL
+            .into_iter()
+            .find(|v| v.gate_config() == gate)
+        {
+            Some(variant) => Self {
+                variant,
+                gate: None,
+                ..self
+            },
+            None => Self {
+                gate: Some(Box::new(gate)),
+                ..self
+            },
+        }
+    }
+
+    /// The canonical spec name: the variant's, or `glu` for another gate.
+    pub fn name(&self) -> &'static str {
+        match self.gate {
+            Some(_) => "glu",
+            None => self.variant.name(),
+        }
+    }
+
+    /// Builds the module on `device` (where a learnable gate's parameters live), or the typed
+    /// error for a gate that is invalid or not element-wise.
+    pub fn init(&self, device: &Device) -> Result<Glu, ActivationError> {
+        let gate = match &self.gate {
+            None => None,
+            Some(gate) if gate.width_factor() != 1 => {
+                return Err(ActivationError::InvalidParameter {
+                    activation: "glu",
+                    param: "gate",
+                    value: gate.spec(),
+                    requirement: "must be an element-wise activation (not Maxout or the GLU family)",
+                });
+            }
+            Some(gate) => Some(gate.init(device)?),
+        };
+        Ok(Glu {
             variant: self.variant,
             dim: self.dim,
-        }
+            gate,
+        })
+    }
+
+    /// The output size of the split dimension for an input of size `size`, or the error if `size`
+    /// is odd.
+    pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
+        halve(self.name(), self.dim, size)
     }
 }
 
-/// The parameter-free gated unit: `a ⊗ act(b)` where `a` and `b` are the first and second halves
-/// of `dim` (PyTorch's `torch.nn.functional.glu` convention). Halves the size of `dim`.
+fn halve(activation: &'static str, dim: isize, size: usize) -> Result<usize, ActivationError> {
+    if !size.is_multiple_of(2) || size == 0 {
+        return Err(ActivationError::IndivisibleDimension {
+            activation,
+            dim: dim.unsigned_abs(),
+            size,
+            multiple: 2,
+        });
+    }
+    Ok(size / 2)
+}
+
+/// The gated unit: `a ⊗ act(b)` where `a` and `b` are the first and second halves of `dim`
+/// (PyTorch's `torch.nn.functional.glu` convention). Halves the size of `dim`.
+///
+/// The named variants run as one op with a hand-written backward (one pass on the CPU backends);
+/// another gate (`glu(gate=gelu_tanh)`) composes `a ⊗ gate(b)` from the gate's own op.
 #[derive(Module, Debug)]
 pub struct Glu {
-    /// Which activation gates the value.
+    /// Which activation gates the value (unless `gate` is set).
     #[module(skip)]
     pub variant: GluVariant,
     /// The dimension split in two halves.
     pub dim: isize,
+    /// Another element-wise gate, in place of the variant's.
+    pub gate: Option<Activation>,
 }
 
 impl Glu {
     /// The output size of the split dimension for an input of size `size`, or the error if `size`
     /// is odd.
     pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
-        if !size.is_multiple_of(2) || size == 0 {
-            return Err(ActivationError::IndivisibleDimension {
-                activation: self.variant.name(),
-                dim: self.dim.unsigned_abs(),
-                size,
-                multiple: 2,
-            });
+        halve(self.name(), self.dim, size)
+    }
+
+    /// The spec name: the variant's, or `glu` for another gate.
+    fn name(&self) -> &'static str {
+        match self.gate {
+            Some(_) => "glu",
+            None => self.variant.name(),
         }
-        Ok(size / 2)
     }
 
     /// Applies the gated unit, or says why the input's shape does not allow it.
@@ -181,8 +261,12 @@ impl Glu {
         &self,
         input: Tensor<D>,
     ) -> Result<Tensor<D>, ActivationError> {
-        let dim = resolve_dim(self.variant.name(), self.dim, D)?;
+        let dim = resolve_dim(self.name(), self.dim, D)?;
         let half = self.output_size(input.dims()[dim])?;
+        if let Some(gate) = &self.gate {
+            let value = input.clone().narrow(dim, 0, half);
+            return Ok(value * gate.forward(input.narrow(dim, half, half)));
+        }
         match crate::split::glu(input.clone(), self.variant, dim) {
             Some(fused) => Ok(fused),
             None => Ok(self.variant.apply(
@@ -343,8 +427,8 @@ pub const INFO: [ActivationInfo; 5] = [
     variant_info(
         "glu",
         "GLU",
-        "a ⊗ σ(b), a|b = halves of dim",
-        "d/da = σ(b); d/db = a·σ(b)(1 - σ(b))",
+        "a ⊗ σ(b), a|b = halves of dim; gate=g: a ⊗ g(b)",
+        "d/da = σ(b); d/db = a·σ(b)(1 - σ(b)) (with gate=g: g(b) and a·g'(b))",
         true,
     ),
     variant_info(
@@ -385,9 +469,35 @@ mod tests {
 
     #[test]
     fn gate_is_the_second_half() {
-        let x = Tensor::<1>::from_data(TensorData::from([2.0f32, -1.0, 0.0, 3.0]), &Device::flex());
-        let y = GluConfig::new(GluVariant::Reglu).init().forward(x);
+        let device = Device::flex();
+        let x = Tensor::<1>::from_data(TensorData::from([2.0f32, -1.0, 0.0, 3.0]), &device);
+        let y = GluConfig::new(GluVariant::Reglu)
+            .init(&device)
+            .unwrap()
+            .forward(x);
         assert_close(&to_vec(y), &[0.0, -3.0]);
+    }
+
+    #[test]
+    fn any_element_wise_gate() {
+        let device = Device::flex();
+        let x = Tensor::<1>::from_data(TensorData::from([2.0f32, -1.0, -2.0, 3.0]), &device);
+        let tanh_gelu = ActivationConfig::GeluTanh;
+        let glu = GluConfig::new(GluVariant::Glu).with_gate_activation(tanh_gelu.clone());
+        assert_eq!(glu.name(), "glu");
+        let y = glu.init(&device).unwrap().forward(x.clone());
+        let gate = crate::GeluTanh::new().forward(x.clone().narrow(0, 2, 2));
+        assert_close(&to_vec(y), &to_vec(x.narrow(0, 0, 2) * gate));
+        // a named variant's own gate gives that variant
+        let silu = GluConfig::new(GluVariant::Glu).with_gate_activation(ActivationConfig::Silu);
+        assert_eq!((silu.variant, silu.gate), (GluVariant::Swiglu, None));
+        // a gate that changes the width is refused
+        let maxout = ActivationConfig::Maxout(crate::MaxoutGroupsConfig::new());
+        let err = GluConfig::new(GluVariant::Glu)
+            .with_gate_activation(maxout)
+            .init(&device)
+            .unwrap_err();
+        assert!(err.to_string().contains("element-wise"), "{err}");
     }
 
     /// The single-pass split kernel (flex, ndarray) against the halves taken by `narrow`, gated
@@ -439,7 +549,8 @@ mod tests {
     fn odd_width_is_a_typed_error() {
         let x = Tensor::<2>::zeros([2, 5], &Device::flex());
         let err = GluConfig::new(GluVariant::Swiglu)
-            .init()
+            .init(&Device::flex())
+            .unwrap()
             .try_forward(x)
             .unwrap_err();
         assert!(

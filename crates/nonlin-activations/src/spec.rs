@@ -11,6 +11,9 @@ pub struct SpecCall<'a> {
     pub args: Vec<(Option<&'a str>, &'a str)>,
 }
 
+/// How deep parentheses may nest inside one spec's argument list.
+pub const MAX_NESTING: usize = 4;
+
 /// Parses `name` or `name(a, b, key=value)`; the error says what is malformed.
 pub fn parse_call(spec: &str) -> Result<SpecCall<'_>, String> {
     let spec = spec.trim();
@@ -37,7 +40,14 @@ pub fn parse_call(spec: &str) -> Result<SpecCall<'_>, String> {
     let (mut depth, mut start) = (0usize, 0usize);
     for (i, c) in body.char_indices() {
         match c {
-            '(' | '[' => depth += 1,
+            '(' | '[' => {
+                depth += 1;
+                // specs nest (`glu(gate=leaky_relu(0.2))`) and their values parse recursively:
+                // a bound keeps a hostile spec from exhausting the stack
+                if depth > MAX_NESTING {
+                    return Err(format!("nested more than {MAX_NESTING} levels deep"));
+                }
+            }
             ')' | ']' => depth = depth.checked_sub(1).ok_or("unbalanced `)`")?,
             ',' if depth == 0 => {
                 raw.push(body[start..i].trim());

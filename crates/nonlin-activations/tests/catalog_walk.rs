@@ -40,7 +40,8 @@ fn specs(entry: &CatalogEntry) -> Vec<String> {
         "squareplus" => "squareplus(b=2)",
         "snake" => "snake(alpha=0.5, num_parameters=12)",
         "maxout" => "maxout(k=3)",
-        "glu" | "geglu" | "swiglu" | "reglu" | "bilinear" => "",
+        "glu" => "glu(gate=leaky_relu(0.2))",
+        "geglu" | "swiglu" | "reglu" | "bilinear" => "",
         _ => {
             assert!(
                 entry.params.is_empty(),
@@ -467,5 +468,24 @@ fn learnable_modules_save_and_load_through_burn_store() {
             "[{}]",
             backend.kind
         );
+    }
+}
+
+/// Modules print their parameters, as burn-nn's do (Burn's derived `ModuleDisplay`).
+#[test]
+fn modules_print_their_parameters() {
+    let device = Device::flex();
+    for (spec, shown) in [
+        ("leaky_relu(0.2)", "negative_slope: 0.2"),
+        ("elu(0.5)", "alpha: 0.5"),
+        ("threshold(0.5, -1)", "value: -1"),
+        ("prelu(num_parameters=3)", "shape: [3]"),
+        ("snake(alpha=0.5, num_parameters=4)", "shape: [4]"),
+        ("maxout(k=3)", "k: 3"),
+        ("glu(gate=leaky_relu(0.2))", "negative_slope: 0.2"),
+    ] {
+        let config: ActivationConfig = spec.parse().unwrap();
+        let printed = config.init_any(&device).unwrap().to_string();
+        assert!(printed.contains(shown), "{spec} prints {printed}");
     }
 }

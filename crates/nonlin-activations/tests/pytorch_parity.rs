@@ -461,7 +461,7 @@ fn every_activation_matches_pytorch_on_every_backend() {
         fx.torch_version.starts_with("2."),
         "fixtures from PyTorch 2.x"
     );
-    assert!(fx.pointwise.len() >= 40 && fx.split.len() == 7 && fx.glu_special.len() == 5);
+    assert!(fx.pointwise.len() >= 40 && fx.split.len() == 9 && fx.glu_special.len() == 5);
     assert!(fx.special_inputs.len() >= 9 && fx.special_block >= 64);
     let mut failures = Vec::new();
     let backends = test_backends();
