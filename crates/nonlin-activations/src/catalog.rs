@@ -5,6 +5,10 @@
 //!
 //! Adding an activation: its own file under `activations/`, then one line in each table here
 //! (and in `kernel.rs` if it is element-wise).
+//!
+//! The file is long (over 1,000 lines with its tests) because each table is written out: the
+//! module enums already come from one list (`activation_modules!`); the config enum, names, spec
+//! printer, builder and catalog entries are next to be generated the same way.
 
 use crate::activations::*;
 use crate::error::ActivationError;
@@ -148,10 +152,15 @@ macro_rules! activation_modules {
                 &self,
                 input: Tensor<D>,
             ) -> Result<Tensor<D>, ActivationError> {
+                // per-channel parameters constrain dimension 1: checked, as the splits are
+                #[allow(unreachable_patterns)]
                 match self {
-                    $(Self::$variant(m) => Ok(m.forward(input)),)*
+                    Self::PRelu(m) => m.try_forward(input),
+                    Self::Swish(m) => m.try_forward(input),
+                    Self::Snake(m) => m.try_forward(input),
                     Self::Maxout(m) => m.try_forward(input),
                     Self::Glu(m) => m.try_forward(input),
+                    $(Self::$variant(m) => Ok(m.forward(input)),)*
                 }
             }
         }
@@ -235,10 +244,28 @@ impl ActivationConfig {
     /// Builds an element-wise activation on `device`, or the typed error for an invalid parameter;
     /// Maxout and the GLU family, which change the width, are [`ActivationError::ChangesWidth`]
     /// (build them with [`Self::init_any`]).
+    ///
+    /// PReLU, Swish and Snake with one parameter per channel (`num_parameters > 1`) constrain
+    /// dimension 1 of their input, and are [`ActivationError::PerChannel`] here for the same
+    /// reason: an `Activation` built by `init` runs on any input.
     pub fn init(&self, device: &Device) -> Result<Activation, ActivationError> {
+        if self.channel_parameters() > 1 {
+            return Err(ActivationError::PerChannel { spec: self.spec() });
+        }
         self.init_any(device)?
             .into_elementwise()
             .ok_or_else(|| ActivationError::ChangesWidth { spec: self.spec() })
+    }
+
+    /// How many parameters per channel the activation has: `num_parameters` for PReLU, Snake and
+    /// learnable Swish, else 1 (one shared value, or none).
+    pub fn channel_parameters(&self) -> usize {
+        match self {
+            Self::PRelu(c) => c.num_parameters,
+            Self::Snake(c) => c.num_parameters,
+            Self::Swish(c) if c.learnable => c.num_parameters,
+            _ => 1,
+        }
     }
 
     /// Checks the parameters without building anything.

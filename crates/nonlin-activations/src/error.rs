@@ -51,6 +51,30 @@ pub enum ActivationError {
         /// The activation's spec.
         spec: String,
     },
+    /// An activation with one parameter per channel, asked for as an element-wise one.
+    #[error(
+        "{spec} has one parameter per channel, which dimension 1 of its input must match, so it is not an `Activation` (whose `forward` cannot fail); build it with `ActivationConfig::init_any` (an `AnyActivation`, whose `try_forward` checks the channels) or with num_parameters = 1"
+    )]
+    PerChannel {
+        /// The activation's spec.
+        spec: String,
+    },
+    /// Per-channel parameters that the input's channel dimension does not match.
+    #[error(
+        "{activation} has {channels} per-channel parameters but input dimension {dim} has size {size} (input shape {shape:?}); set num_parameters to 1 or to that size"
+    )]
+    ChannelMismatch {
+        /// Canonical activation name.
+        activation: &'static str,
+        /// The number of parameters.
+        channels: usize,
+        /// The channel dimension (1, or 0 for a 1-D input).
+        dim: usize,
+        /// Its size.
+        size: usize,
+        /// The input's shape.
+        shape: Vec<usize>,
+    },
     /// An input dimension that an activation cannot split the way it needs.
     #[error(
         "{activation} needs dimension {dim} to be a multiple of {multiple}, but it has size {size}; make the preceding layer's output width a multiple of {multiple} (e.g. {})",

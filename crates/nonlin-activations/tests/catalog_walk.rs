@@ -341,8 +341,9 @@ fn every_catalog_entry_end_to_end() {
 }
 
 /// `Activation` holds the element-wise entries, whose `forward` cannot fail, and `init` refuses the
-/// ones that change the width with a typed error; `AnyActivation` holds every entry and agrees with
-/// `Activation` on the element-wise ones.
+/// ones that change the width or have one parameter per channel with a typed error; `AnyActivation`
+/// holds every entry, agrees with `Activation` on the element-wise ones, and its `try_forward`
+/// turns a width that does not divide or channels that do not match into a typed error.
 #[test]
 fn element_wise_entries_are_activations_and_the_others_are_refused() {
     let device = Device::flex();
@@ -374,6 +375,24 @@ fn element_wise_entries_are_activations_and_the_others_are_refused() {
                     // and the typed path says why a width does not divide, instead of panicking
                     let odd = Tensor::<2>::zeros([2, 7], &device);
                     assert!(any.try_forward(odd).is_err(), "{spec} on width 7");
+                }
+                Err(ActivationError::PerChannel { spec: named }) => {
+                    assert!(
+                        config.channel_parameters() > 1,
+                        "{spec} refused as per-channel"
+                    );
+                    assert_eq!(named, config.spec());
+                    // the typed path says why the channels do not match, instead of panicking
+                    let other = Tensor::<2>::zeros([2, config.channel_parameters() + 1], &device);
+                    let err = any.try_forward(other).unwrap_err();
+                    assert!(
+                        matches!(err, ActivationError::ChannelMismatch { .. }),
+                        "{spec}: {err}"
+                    );
+                    assert!(
+                        any.try_forward(x.clone()).is_ok(),
+                        "{spec} on its own channels"
+                    );
                 }
                 Err(e) => panic!("{spec}: {e}"),
             }

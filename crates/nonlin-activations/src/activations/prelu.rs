@@ -56,31 +56,47 @@ impl PRelu {
     /// - output: same as input
     ///
     /// # Panics
-    /// If `num_parameters > 1` and the channel dimension has another size.
+    /// If there are several slopes and dimension 1 of the input does not have that many channels
+    /// (see [`Self::try_forward`]).
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        let weight = broadcast_channels(self.weight.val(), &input);
-        parametric(input, weight, ParametricKernel::NegativeSlope)
+        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Applies the activation, or says why the input's channels do not match the slopes.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+    ) -> Result<Tensor<D>, ActivationError> {
+        let weight = broadcast_channels("prelu", self.weight.val(), &input)?;
+        Ok(parametric(input, weight, ParametricKernel::NegativeSlope))
     }
 }
 
 /// Expands per-channel parameters `[C]` to the shape of `input`: `C = 1` is shared by all elements,
 /// otherwise the channel is dimension 1 (dimension 0 for 1-D inputs). The expansion's backward sums
 /// each parameter's gradient over the elements that share it.
-pub(crate) fn broadcast_channels<const D: usize>(param: Tensor<1>, input: &Tensor<D>) -> Tensor<D> {
+pub(crate) fn broadcast_channels<const D: usize>(
+    activation: &'static str,
+    param: Tensor<1>,
+    input: &Tensor<D>,
+) -> Result<Tensor<D>, ActivationError> {
     let [channels] = param.dims();
     let dims = input.dims();
     let mut shape = [1usize; D];
     if channels > 1 {
-        let channel_dim = if D == 1 { 0 } else { 1 };
-        assert_eq!(
-            dims[channel_dim], channels,
-            "the activation has {channels} per-channel parameters but input dimension {channel_dim} \
-             has size {} (input shape {dims:?}); set num_parameters to 1 or to that size",
-            dims[channel_dim]
-        );
-        shape[channel_dim] = channels;
+        let dim = if D == 1 { 0 } else { 1 };
+        if dims[dim] != channels {
+            return Err(ActivationError::ChannelMismatch {
+                activation,
+                channels,
+                dim,
+                size: dims[dim],
+                shape: dims.to_vec(),
+            });
+        }
+        shape[dim] = channels;
     }
-    param.reshape(shape).expand(dims)
+    Ok(param.reshape(shape).expand(dims))
 }
 
 #[inline(always)]

@@ -61,9 +61,21 @@ impl Snake {
     /// # Shapes
     /// - input: `[..., any]`, with dimension 1 of size `num_parameters` when that is above 1
     /// - output: same as input
+    ///
+    /// # Panics
+    /// If there are several α and dimension 1 of the input does not have that many channels (see
+    /// [`Self::try_forward`]).
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        let alpha = super::prelu::broadcast_channels(self.alpha.val(), &input);
-        parametric(input, alpha, ParametricKernel::Snake)
+        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Applies the activation, or says why the input's channels do not match the α parameters.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+    ) -> Result<Tensor<D>, ActivationError> {
+        let alpha = super::prelu::broadcast_channels("snake", self.alpha.val(), &input)?;
+        Ok(parametric(input, alpha, ParametricKernel::Snake))
     }
 }
 

@@ -61,14 +61,26 @@ impl Swish {
     /// # Shapes
     /// - input: `[..., any]`, with dimension 1 of size `num_parameters` when that is above 1
     /// - output: same as input
+    ///
+    /// # Panics
+    /// If β is learnable per channel and dimension 1 of the input does not have that many channels
+    /// (see [`Self::try_forward`]).
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        match &self.beta {
+        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Applies the activation, or says why the input's channels do not match the β parameters.
+    pub fn try_forward<const D: usize>(
+        &self,
+        input: Tensor<D>,
+    ) -> Result<Tensor<D>, ActivationError> {
+        Ok(match &self.beta {
             None => crate::kernel::pointwise(input, self.fixed_beta.clone()),
             Some(beta) => {
-                let beta = super::prelu::broadcast_channels(beta.val(), &input);
+                let beta = super::prelu::broadcast_channels("swish", beta.val(), &input)?;
                 parametric(input, beta, ParametricKernel::Swish)
             }
-        }
+        })
     }
 }
 
