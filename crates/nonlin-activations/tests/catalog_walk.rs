@@ -8,7 +8,7 @@
 //! layer, a GLU feed-forward block) and checks its parameter names, which the crate README lists.
 
 use burn::module::{Module, ModuleMapper, Param};
-use burn::store::{BurnpackStore, ModuleSnapshot, SafetensorsStore};
+use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore, SafetensorsStore};
 use burn::tensor::{Device, Tensor, TensorData};
 use nonlin_activations::{
     Activation, ActivationConfig, ActivationError, AnyActivation, CATALOG, CatalogEntry,
@@ -182,44 +182,47 @@ impl ModuleMapper for Shift {
     }
 }
 
-/// Saves `module` through both burn-store formats (in memory) and loads each into `fresh`.
+/// Loads `store` into a fresh module; anything missing, unused or in error fails.
+fn load_all<M: ModuleSnapshot, S: ModuleStore>(
+    format: &str,
+    mut module: M,
+    mut store: S,
+) -> Result<M, String> {
+    let result = module
+        .load_from(&mut store)
+        .map_err(|e| format!("{format} load: {e}"))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        return Err(format!("{format} load: {result:?}"));
+    }
+    Ok(module)
+}
+
+/// Saves `module` through both burn-store formats (in memory) and loads each into `fresh()`.
 fn through_records<M: Module + ModuleSnapshot + Clone>(
     module: &M,
     fresh: impl Fn() -> M,
 ) -> Result<Vec<(&'static str, M)>, String> {
-    let mut loaded = Vec::new();
+    let fail = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
     let mut burnpack = BurnpackStore::from_bytes(None);
     module
         .save_into(&mut burnpack)
-        .map_err(|e| format!("burnpack save: {e}"))?;
-    let bytes = burnpack
-        .get_bytes()
-        .map_err(|e| format!("burnpack bytes: {e}"))?;
-    let mut target = fresh();
-    let result = target
-        .load_from(&mut BurnpackStore::from_bytes(Some(bytes)))
-        .map_err(|e| format!("burnpack load: {e}"))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(format!("burnpack load: {result:?}"));
-    }
-    loaded.push(("burnpack", target));
+        .map_err(|e| fail("burnpack save", &e))?;
+    let bytes = burnpack.get_bytes().map_err(|e| fail("burnpack", &e))?;
+    let from_burnpack = load_all("burnpack", fresh(), BurnpackStore::from_bytes(Some(bytes)))?;
 
     let mut safetensors = SafetensorsStore::from_bytes(None);
     module
         .save_into(&mut safetensors)
-        .map_err(|e| format!("safetensors save: {e}"))?;
+        .map_err(|e| fail("safetensors save", &e))?;
     let bytes = safetensors
         .get_bytes()
-        .map_err(|e| format!("safetensors bytes: {e}"))?;
-    let mut target = fresh();
-    let result = target
-        .load_from(&mut SafetensorsStore::from_bytes(Some(bytes)))
-        .map_err(|e| format!("safetensors load: {e}"))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(format!("safetensors load: {result:?}"));
-    }
-    loaded.push(("safetensors", target));
-    Ok(loaded)
+        .map_err(|e| fail("safetensors", &e))?;
+    let store = SafetensorsStore::from_bytes(Some(bytes));
+    let from_safetensors = load_all("safetensors", fresh(), store)?;
+    Ok(vec![
+        ("burnpack", from_burnpack),
+        ("safetensors", from_safetensors),
+    ])
 }
 
 fn record_round_trips(config: &ActivationConfig, device: &Device) -> Result<(), String> {

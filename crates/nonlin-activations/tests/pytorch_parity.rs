@@ -39,11 +39,9 @@ struct Fixtures {
     glu_special: Vec<GluSpecialCase>,
 }
 
-/// PyTorch's answers on the special inputs (NaN, ±inf, ±f32::MAX, ±0, ±smallest subnormal), one
-/// per input: PyTorch computed each on a block of `special_block` copies, so the values are those
-/// of its vectorised loops, which a user's tensor gets (its scalar tail differs at NaN).
+/// PyTorch's float32 answers and its float64 ones (rounded to float32) for one set of inputs.
 #[derive(Deserialize)]
-struct Special {
+struct Answers {
     y: Vec<u32>,
     dx: Vec<u32>,
     dparam: Option<Vec<u32>>,
@@ -70,13 +68,13 @@ struct GluSpecialCase {
 struct PointwiseCase {
     spec: String,
     reference: String,
-    y: Vec<u32>,
-    dx: Vec<u32>,
-    dparam: Option<Vec<u32>>,
-    y64: Vec<u32>,
-    dx64: Vec<u32>,
-    dparam64: Option<Vec<u32>>,
-    special: Special,
+    /// On the grid.
+    #[serde(flatten)]
+    grid: Answers,
+    /// On the special inputs (NaN, ±inf, ±f32::MAX, ±0, ±smallest subnormal), one per input:
+    /// PyTorch computed each on a block of `special_block` copies, so the values are those of its
+    /// vectorised loops, which a user's tensor gets (its scalar tail differs at NaN).
+    special: Answers,
 }
 
 #[derive(Deserialize)]
@@ -247,11 +245,7 @@ fn pointwise_on(backend: &Backend, fx: &Fixtures, failures: &mut Vec<String>) {
             "[{}] {} (torch: {})",
             backend.kind, case.spec, case.reference
         );
-        let on_grid = Expected {
-            y: (case.y.clone(), case.y64.clone()),
-            dx: (case.dx.clone(), case.dx64.clone()),
-            dparam: case.dparam.clone().zip(case.dparam64.clone()),
-        };
+        let on_grid = Expected::from(&case.grid, |bits| bits.clone());
         let snake_on_gpu = backend.kind == BackendKind::Wgpu && case.spec.starts_with("snake");
         let waiver: Waiver = if snake_on_gpu {
             nan_in_pytorch_tail_or_gpu_sine
@@ -259,16 +253,7 @@ fn pointwise_on(backend: &Backend, fx: &Fixtures, failures: &mut Vec<String>) {
             nan_in_pytorch_tail
         };
         pointwise_case(backend, case, &grid, on_grid, (&label, waiver), failures);
-        let sp = &case.special;
-        let on_special = Expected {
-            y: (expand(&sp.y), expand(&sp.y64)),
-            dx: (expand(&sp.dx), expand(&sp.dx64)),
-            dparam: sp
-                .dparam
-                .as_ref()
-                .zip(sp.dparam64.as_ref())
-                .map(|(a, b)| (expand(a), expand(b))),
-        };
+        let on_special = Expected::from(&case.special, expand);
         let label = format!("{label} special inputs");
         let waiver: Waiver = if snake_on_gpu {
             gpu_sine_of_huge_argument
@@ -286,11 +271,27 @@ fn pointwise_on(backend: &Backend, fx: &Fixtures, failures: &mut Vec<String>) {
     }
 }
 
-/// PyTorch's float32 and float64 answers for one case on one set of inputs.
+/// PyTorch's float32 and float64 answers for one case, one per input.
 struct Expected {
     y: (Vec<u32>, Vec<u32>),
     dx: (Vec<u32>, Vec<u32>),
     dparam: Option<(Vec<u32>, Vec<u32>)>,
+}
+
+impl Expected {
+    /// The answers, each passed through `per_input` (the special ones are expanded to blocks).
+    fn from(answers: &Answers, per_input: impl Fn(&Vec<u32>) -> Vec<u32>) -> Expected {
+        let pair = |a, b| (per_input(a), per_input(b));
+        Expected {
+            y: pair(&answers.y, &answers.y64),
+            dx: pair(&answers.dx, &answers.dx64),
+            dparam: answers
+                .dparam
+                .as_ref()
+                .zip(answers.dparam64.as_ref())
+                .map(|(a, b)| pair(a, b)),
+        }
+    }
 }
 
 fn pointwise_case(
@@ -303,7 +304,7 @@ fn pointwise_case(
 ) {
     let device = backend.autodiff();
     let n = xs.len();
-    let per_element = case.dparam.is_some().then_some(n);
+    let per_element = case.grid.dparam.is_some().then_some(n);
     let activation = build(&case.spec, per_element, &device);
     // [1, n]: the channel dimension (1) indexes the inputs, as in the fixture script
     let x = Tensor::<2>::from_data(TensorData::new(xs.to_vec(), [1, n]), &device).require_grad();
