@@ -637,7 +637,7 @@ fn build(name: &str, a: &mut Args) -> Result<ActivationConfig, ActivationError> 
             let config = GluConfig::new(variant).with_dim(a.isize("dim", -1)?);
             match a.raw("gate") {
                 // any element-wise entry of the catalog, by its spec (`glu(gate=leaky_relu(0.2))`)
-                Some(gate) => C::Glu(config.with_gate_activation(gate.parse()?)),
+                Some(gate) => C::Glu(config.gated_by(gate.parse()?)),
                 None => C::Glu(config),
             }
         }

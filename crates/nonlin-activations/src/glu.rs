@@ -159,20 +159,12 @@ pub struct GluConfig {
 impl GluConfig {
     /// The same unit with `gate` as its gate: one of the named variants' own gates (sigmoid, gelu,
     /// silu, relu, identity) gives that variant (`glu(gate=silu)` is `swiglu`).
-    pub fn with_gate_activation(self, gate: ActivationConfig) -> Self {
-        match GluVariant::ALL
-            .into_iter()
-            .find(|v| v.gate_config() == gate)
-        {
-            Some(variant) => Self {
-                variant,
-                gate: None,
-                ..self
-            },
-            None => Self {
-                gate: Some(Box::new(gate)),
-                ..self
-            },
+    pub fn gated_by(self, gate: ActivationConfig) -> Self {
+        let (variant, gate) = canonical_gate(self.variant, gate);
+        Self {
+            variant,
+            gate,
+            ..self
         }
     }
 
@@ -187,22 +179,10 @@ impl GluConfig {
     /// Builds the module on `device` (where a learnable gate's parameters live), or the typed
     /// error for a gate that is invalid or not element-wise.
     pub fn init(&self, device: &Device) -> Result<Glu, ActivationError> {
-        let gate = match &self.gate {
-            None => None,
-            Some(gate) if gate.width_factor() != 1 => {
-                return Err(ActivationError::InvalidParameter {
-                    activation: "glu",
-                    param: "gate",
-                    value: gate.spec(),
-                    requirement: "must be an element-wise activation (not Maxout or the GLU family)",
-                });
-            }
-            Some(gate) => Some(gate.init(device)?),
-        };
         Ok(Glu {
             variant: self.variant,
             dim: self.dim,
-            gate,
+            gate: gate_module(self.gate.as_deref(), device)?,
         })
     }
 
@@ -210,6 +190,38 @@ impl GluConfig {
     /// is odd.
     pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
         halve(self.name(), self.dim, size)
+    }
+}
+
+/// `gate` with one of the named variants' own gates as that variant (`silu` gives SwiGLU), else kept.
+fn canonical_gate(
+    variant: GluVariant,
+    gate: ActivationConfig,
+) -> (GluVariant, Option<Box<ActivationConfig>>) {
+    match GluVariant::ALL
+        .into_iter()
+        .find(|v| v.gate_config() == gate)
+    {
+        Some(named) => (named, None),
+        None => (variant, Some(Box::new(gate))),
+    }
+}
+
+/// The gate module of a config's `gate`, or the typed error for one that is invalid or not
+/// element-wise.
+fn gate_module(
+    gate: Option<&ActivationConfig>,
+    device: &Device,
+) -> Result<Option<Activation>, ActivationError> {
+    match gate {
+        None => Ok(None),
+        Some(gate) if gate.width_factor() != 1 => Err(ActivationError::InvalidParameter {
+            activation: "glu",
+            param: "gate",
+            value: gate.spec(),
+            requirement: "must be an element-wise activation (not Maxout or the GLU family)",
+        }),
+        Some(gate) => Ok(Some(gate.init(device)?)),
     }
 }
 
@@ -302,22 +314,38 @@ pub struct GatedLinearConfig {
         default = "Initializer::KaimingUniform{gain:0.577_350_269_189_625_8, fan_out_only:false}"
     )]
     pub initializer: Initializer,
+    /// Any element-wise activation of the catalog as the gate, in place of the variant's own
+    /// (Gemma's GeGLU gates with `gelu_tanh`); `None` uses the variant's.
+    #[config(default = "None")]
+    pub gate_activation: Option<Box<ActivationConfig>>,
 }
 
 impl GatedLinearConfig {
-    /// Builds the layer on `device`.
-    pub fn init(&self, device: &Device) -> GatedLinear {
+    /// The same layer gated by `gate` (one of the named variants' own gates gives that variant).
+    pub fn gated_by(self, gate: ActivationConfig) -> Self {
+        let (variant, gate_activation) = canonical_gate(self.variant, gate);
+        Self {
+            variant,
+            gate_activation,
+            ..self
+        }
+    }
+
+    /// Builds the layer on `device`, or the typed error for a gate that is invalid or not
+    /// element-wise.
+    pub fn init(&self, device: &Device) -> Result<GatedLinear, ActivationError> {
         let linear = |d_in, d_out| {
             LinearConfig::new(d_in, d_out)
                 .with_bias(self.bias)
                 .with_initializer(self.initializer.clone())
                 .init(device)
         };
-        GatedLinear {
+        Ok(GatedLinear {
             gate: linear(self.d_input, self.d_output),
             value: linear(self.d_input, self.d_output),
             variant: self.variant,
-        }
+            gate_activation: gate_module(self.gate_activation.as_deref(), device)?,
+        })
     }
 }
 
@@ -337,9 +365,11 @@ pub struct GatedLinear {
     pub gate: Linear,
     /// The value projection `V`.
     pub value: Linear,
-    /// Which activation gates the value.
+    /// Which activation gates the value (unless `gate_activation` is set).
     #[module(skip)]
     pub variant: GluVariant,
+    /// Another element-wise gate, in place of the variant's.
+    pub gate_activation: Option<Activation>,
 }
 
 impl GatedLinear {
@@ -348,7 +378,10 @@ impl GatedLinear {
     /// - output: `[..., d_output]`
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
         let gate = self.gate.forward(input.clone());
-        self.variant.apply(self.value.forward(input), gate)
+        match &self.gate_activation {
+            Some(activation) => self.value.forward(input) * activation.forward(gate),
+            None => self.variant.apply(self.value.forward(input), gate),
+        }
     }
 }
 
@@ -364,19 +397,35 @@ pub struct GluFeedForwardConfig {
     /// Whether the projections have biases (the paper uses none).
     #[config(default = false)]
     pub bias: bool,
+    /// Any element-wise activation of the catalog as the gate, in place of the variant's own;
+    /// `None` uses the variant's.
+    #[config(default = "None")]
+    pub gate_activation: Option<Box<ActivationConfig>>,
 }
 
 impl GluFeedForwardConfig {
-    /// Builds the block on `device`.
-    pub fn init(&self, device: &Device) -> GluFeedForward {
-        GluFeedForward {
-            gated: GatedLinearConfig::new(self.d_model, self.d_hidden, self.variant)
-                .with_bias(self.bias)
-                .init(device),
+    /// The same block gated by `gate` (one of the named variants' own gates gives that variant).
+    pub fn gated_by(self, gate: ActivationConfig) -> Self {
+        let (variant, gate_activation) = canonical_gate(self.variant, gate);
+        Self {
+            variant,
+            gate_activation,
+            ..self
+        }
+    }
+
+    /// Builds the block on `device`, or the typed error for a gate that is invalid or not
+    /// element-wise.
+    pub fn init(&self, device: &Device) -> Result<GluFeedForward, ActivationError> {
+        let gated = GatedLinearConfig::new(self.d_model, self.d_hidden, self.variant)
+            .with_bias(self.bias)
+            .with_gate_activation(self.gate_activation.clone());
+        Ok(GluFeedForward {
+            gated: gated.init(device)?,
             output: LinearConfig::new(self.d_hidden, self.d_model)
                 .with_bias(self.bias)
                 .init(device),
-        }
+        })
     }
 }
 
@@ -483,18 +532,18 @@ mod tests {
         let device = Device::flex();
         let x = Tensor::<1>::from_data(TensorData::from([2.0f32, -1.0, -2.0, 3.0]), &device);
         let tanh_gelu = ActivationConfig::GeluTanh;
-        let glu = GluConfig::new(GluVariant::Glu).with_gate_activation(tanh_gelu.clone());
+        let glu = GluConfig::new(GluVariant::Glu).gated_by(tanh_gelu.clone());
         assert_eq!(glu.name(), "glu");
         let y = glu.init(&device).unwrap().forward(x.clone());
         let gate = crate::GeluTanh::new().forward(x.clone().narrow(0, 2, 2));
         assert_close(&to_vec(y), &to_vec(x.narrow(0, 0, 2) * gate));
         // a named variant's own gate gives that variant
-        let silu = GluConfig::new(GluVariant::Glu).with_gate_activation(ActivationConfig::Silu);
+        let silu = GluConfig::new(GluVariant::Glu).gated_by(ActivationConfig::Silu);
         assert_eq!((silu.variant, silu.gate), (GluVariant::Swiglu, None));
         // a gate that changes the width is refused
         let maxout = ActivationConfig::Maxout(crate::MaxoutGroupsConfig::new());
         let err = GluConfig::new(GluVariant::Glu)
-            .with_gate_activation(maxout)
+            .gated_by(maxout)
             .init(&device)
             .unwrap_err();
         assert!(err.to_string().contains("element-wise"), "{err}");
@@ -562,10 +611,25 @@ mod tests {
     #[test]
     fn feed_forward_keeps_the_model_width() {
         let device = Device::flex();
-        let ffn = GluFeedForwardConfig::new(8, 12, GluVariant::Geglu).init(&device);
+        let ffn = GluFeedForwardConfig::new(8, 12, GluVariant::Geglu);
+        let x = Tensor::<3>::ones([2, 3, 8], &device);
         assert_eq!(
-            ffn.forward(Tensor::<3>::ones([2, 3, 8], &device)).dims(),
+            ffn.init(&device).unwrap().forward(x.clone()).dims(),
             [2, 3, 8]
         );
+        // Gemma's GeGLU: the tanh GELU as the gate, the same output as gating by hand
+        let gemma = ffn
+            .gated_by(ActivationConfig::GeluTanh)
+            .init(&device)
+            .unwrap();
+        let gated = &gemma.gated;
+        let by_hand = gated.value.forward(x.clone())
+            * crate::GeluTanh::new().forward(gated.gate.forward(x.clone()));
+        assert_close(
+            &to_vec(gemma.forward(x).flatten(0, 2)),
+            &to_vec(gemma.output.forward(by_hand).flatten(0, 2)),
+        );
+        let bad = GatedLinearConfig::new(8, 4, GluVariant::Glu).gated_by("maxout".parse().unwrap());
+        assert!(bad.init(&device).is_err());
     }
 }

@@ -431,7 +431,9 @@ impl Learnable {
                 .init(device)
                 .unwrap(),
             maxout: MaxoutConfig::new(8, 8).with_k(3).init(device).unwrap(),
-            feed_forward: GluFeedForwardConfig::new(8, 6, GluVariant::Swiglu).init(device),
+            feed_forward: GluFeedForwardConfig::new(8, 6, GluVariant::Swiglu)
+                .init(device)
+                .unwrap(),
             activation: "prelu"
                 .parse::<ActivationConfig>()
                 .unwrap()
