@@ -7,15 +7,8 @@ use nonlin_backend::Backend;
 use nonlin_eval::study::train_on;
 use nonlin_train::ExperimentConfig;
 
-const ACTIVATIONS: [&str; 7] = [
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "maxout(k=2)",
-    "tanh",
-    "sigmoid",
-];
+/// The sweep's own default candidates.
+const ACTIVATIONS: [&str; 7] = nonlin_train::sweep::SweepConfig::DEFAULT_ACTIVATIONS;
 
 fn accuracy(config: &ExperimentConfig, backend: &Backend) -> anyhow::Result<f64> {
     let splits = nonlin_train::data::load(&config.data, config.seed)?;

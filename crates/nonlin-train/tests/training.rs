@@ -19,6 +19,14 @@ fn quiet(dir: &Path) -> RunOptions {
     }
 }
 
+/// The options of a quiet `--resume` into `dir`.
+fn resume(dir: &Path) -> RunOptions {
+    RunOptions {
+        resume: true,
+        ..quiet(dir)
+    }
+}
+
 fn flex() -> Backend {
     Backend::select(BackendKind::Flex).unwrap()
 }
@@ -179,15 +187,7 @@ fn interrupted_and_resumed_equals_uninterrupted() {
     )
     .unwrap();
     assert!(first.interrupted && first.epochs == 5);
-    let resumed = train(
-        &config,
-        &backend,
-        &RunOptions {
-            resume: true,
-            ..quiet(&split_dir)
-        },
-    )
-    .unwrap();
+    let resumed = train(&config, &backend, &resume(&split_dir)).unwrap();
     assert!(!resumed.interrupted && resumed.epochs == 12);
     assert_eq!(history(&whole_dir), history(&split_dir));
     assert_eq!(comparable(whole), comparable(resumed));
@@ -276,15 +276,7 @@ fn a_checkpoint_after_divergence_holds_finite_weights_and_resumes_cleanly() {
         assert!(loss.is_finite(), "the kept checkpoint gives loss {loss}");
     }
     // resuming reads its own files and diverges again the same way, with the same report
-    let again = train(
-        &config,
-        &flex(),
-        &RunOptions {
-            resume: true,
-            ..quiet(&dir)
-        },
-    )
-    .unwrap_err();
+    let again = train(&config, &flex(), &resume(&dir)).unwrap_err();
     assert!(matches!(again, TrainError::Diverged { .. }), "{again}");
     assert_eq!(again.to_string(), err.to_string());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -313,15 +305,7 @@ fn a_deleted_latest_pointer_or_config_does_not_restart_or_change_the_run() {
         .unwrap()
         .expect("the checkpoint keeps the config");
     assert_eq!(saved, config.with_absolute_paths().unwrap());
-    let resumed = train(
-        &config,
-        &flex(),
-        &RunOptions {
-            resume: true,
-            ..quiet(&dir)
-        },
-    )
-    .unwrap();
+    let resumed = train(&config, &flex(), &resume(&dir)).unwrap();
     assert_eq!(comparable(resumed), comparable(whole));
     assert_eq!(history(&dir).len(), 4);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -342,16 +326,9 @@ fn run_directories_are_never_mixed_or_overwritten() {
     );
     let mut other = config.clone();
     other.model.hidden = vec![8];
-    let mixed = train(
-        &other,
-        &flex(),
-        &RunOptions {
-            resume: true,
-            ..quiet(&dir)
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let mixed = train(&other, &flex(), &resume(&dir))
+        .unwrap_err()
+        .to_string();
     assert!(mixed.contains("another experiment"), "{mixed}");
     // a damaged newest checkpoint is passed over (and said so): the run resumes from the one
     // before and ends where an uninterrupted run ends
@@ -361,15 +338,7 @@ fn run_directories_are_never_mixed_or_overwritten() {
     let bytes = std::fs::read(latest.join("model.bpk")).unwrap();
     std::fs::write(latest.join("model.bpk"), &bytes[..bytes.len() / 2]).unwrap();
     config.training.epochs = 3;
-    let resumed = train(
-        &config,
-        &flex(),
-        &RunOptions {
-            resume: true,
-            ..quiet(&dir)
-        },
-    )
-    .unwrap();
+    let resumed = train(&config, &flex(), &resume(&dir)).unwrap();
     assert_eq!(resumed.skipped_checkpoints.len(), 1, "{resumed:?}");
     assert!(
         resumed.skipped_checkpoints[0].reason.contains("truncated"),
@@ -386,16 +355,9 @@ fn run_directories_are_never_mixed_or_overwritten() {
         }
     }
     config.training.epochs = 4;
-    let none = train(
-        &config,
-        &flex(),
-        &RunOptions {
-            resume: true,
-            ..quiet(&dir)
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let none = train(&config, &flex(), &resume(&dir))
+        .unwrap_err()
+        .to_string();
     assert!(none.contains("no intact checkpoint"), "{none}");
     std::fs::remove_dir_all(&dir).unwrap();
     let unwritable = train(&config, &flex(), &quiet(&PathBuf::from("/proc/nonlin-run")))

@@ -43,20 +43,26 @@ pub struct SweepConfig {
     pub base: ExperimentConfig,
 }
 
+impl SweepConfig {
+    /// The activations a sweep compares by default: the rule of thumb's candidates (ReLU first,
+    /// then Leaky ReLU / ELU / GELU / Maxout, tanh over sigmoid).
+    pub const DEFAULT_ACTIVATIONS: [&'static str; 7] = [
+        "relu",
+        "leaky_relu",
+        "elu",
+        "gelu",
+        "maxout(k=2)",
+        "tanh",
+        "sigmoid",
+    ];
+}
+
 impl Default for SweepConfig {
     fn default() -> Self {
-        let activations = [
-            "relu",
-            "leaky_relu",
-            "elu",
-            "gelu",
-            "maxout(k=2)",
-            "tanh",
-            "sigmoid",
-        ]
-        .iter()
-        .map(|s| s.parse().expect("catalog names parse"))
-        .collect();
+        let activations = Self::DEFAULT_ACTIVATIONS
+            .iter()
+            .map(|s| s.parse().expect("catalog names parse"))
+            .collect();
         let mut base = ExperimentConfig::default();
         base.training.target_accuracy = Some(0.95);
         Self {
