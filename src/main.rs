@@ -5,10 +5,12 @@ mod table;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
-use commands::activations::{evaluate, print_activation, print_backends, print_catalog};
+use commands::SpecList;
+use commands::activations::{print_activation, print_backends, print_catalog, print_values_at};
 use commands::sweep::SweepArgs;
 use commands::train::{ProgressArg, TrainArgs};
 use nonlin_backend::{BACKEND_ENV, BackendKind};
+use nonlin_train::DatasetSpec;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -133,7 +135,7 @@ enum Command {
         seed: u64,
         /// Data sets to train on, separated by `;`.
         #[arg(long, default_value = "xor;circles;spirals")]
-        datasets: String,
+        datasets: SpecList<DatasetSpec>,
         /// Training epochs.
         #[arg(long, default_value_t = 100)]
         epochs: usize,
@@ -150,7 +152,7 @@ enum Command {
         args: Box<TrainArgs>,
         /// Data sets, separated by `;`.
         #[arg(long, default_value = "xor;circles;spirals(arms=3);digits")]
-        datasets: String,
+        datasets: SpecList<DatasetSpec>,
         /// Output format on the terminal.
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
@@ -259,7 +261,7 @@ fn main() -> Result<()> {
             spec: Some(spec),
             at,
             ..
-        } if !at.is_empty() => evaluate(&spec, &at, cli.backend),
+        } if !at.is_empty() => print_values_at(&spec, &at, cli.backend),
         Command::Activations {
             spec: Some(spec),
             format,

@@ -91,7 +91,7 @@ pub fn print_activation(spec: &str, format: Format) -> Result<()> {
 }
 
 /// Prints `x, f(x), f'(x)` computed on `backend` with autodiff.
-pub fn evaluate(spec: &str, at: &[f32], backend: BackendKind) -> Result<()> {
+pub fn print_values_at(spec: &str, at: &[f32], backend: BackendKind) -> Result<()> {
     let config: ActivationConfig = spec
         .parse()
         .with_context(|| format!("reading activation `{spec}`"))?;

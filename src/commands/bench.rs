@@ -1,7 +1,8 @@
 //! `nonlin bench …` and `nonlin compare-backends`.
 
+use super::SpecList;
 use super::train::TrainArgs;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::{Backend, BackendKind};
@@ -21,7 +22,7 @@ pub enum BenchCommand {
     Activations {
         /// Activations separated by `;`.
         #[arg(long, default_value = DEFAULT_ACTIVATIONS)]
-        over_activations: String,
+        over_activations: SpecList<ActivationConfig>,
         /// Tensor sizes (elements).
         #[arg(long, value_delimiter = ',', default_value = "65536,1048576,16777216")]
         sizes: Vec<usize>,
@@ -36,7 +37,7 @@ pub enum BenchCommand {
     Train {
         /// Activations separated by `;` (maxout(k=…) trains a Maxout MLP).
         #[arg(long, default_value = "relu;gelu;tanh;maxout(k=2)")]
-        over_activations: String,
+        over_activations: SpecList<ActivationConfig>,
         /// Batch sizes.
         #[arg(long, value_delimiter = ',', default_value = "32,128,512")]
         batch_sizes: Vec<usize>,
@@ -54,19 +55,11 @@ pub enum BenchCommand {
     Memory {
         /// Activations separated by `;`.
         #[arg(long, default_value = DEFAULT_ACTIVATIONS)]
-        over_activations: String,
+        over_activations: SpecList<ActivationConfig>,
         /// Input elements.
         #[arg(long, default_value_t = 1 << 24)]
         elements: usize,
     },
-}
-
-fn parse_activations(list: &str) -> Result<Vec<ActivationConfig>> {
-    list.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().with_context(|| format!("activation `{s}`")))
-        .collect()
 }
 
 /// The backends named, skipping (with a note) those this machine cannot run.
@@ -141,7 +134,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             backends,
             out,
         } => {
-            let configs = parse_activations(over_activations)?;
+            let configs = over_activations.0.clone();
             let mut results = Vec::new();
             for backend in select_backends(backends)? {
                 eprintln!("benchmarking activations on {}", backend.describe());
@@ -157,7 +150,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             backends,
             out,
         } => {
-            let configs = parse_activations(over_activations)?;
+            let configs = over_activations.0.clone();
             let mut results = Vec::new();
             println!(
                 "| backend | model | batch | ms/step (min–max) | samples/s |\n| --- | --- | ---: | ---: | ---: |"
@@ -187,7 +180,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             over_activations,
             elements,
         } => {
-            let configs = parse_activations(over_activations)?;
+            let configs = over_activations.0.clone();
             println!(
                 "| backend | activation | input MB | nonlin: MB held (output + saved for backward) | Burn's op: MB held |\n| --- | --- | ---: | ---: | ---: |"
             );

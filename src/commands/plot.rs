@@ -1,5 +1,6 @@
 //! `nonlin plot …` and `nonlin report`.
 
+use super::SpecList;
 use super::train::TrainArgs;
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
@@ -28,7 +29,7 @@ pub enum PlotCommand {
     Activations {
         /// Activations separated by `;` (default: every element-wise one in the catalog).
         #[arg(long)]
-        over_activations: Option<String>,
+        over_activations: Option<SpecList<ActivationConfig>>,
         /// Output directory.
         #[arg(long, default_value = "plots/activations")]
         out: PathBuf,
@@ -56,7 +57,7 @@ pub enum PlotCommand {
         args: Box<TrainArgs>,
         /// Activations separated by `;`.
         #[arg(long, default_value = "sigmoid;tanh;relu;gelu")]
-        over_activations: String,
+        over_activations: SpecList<ActivationConfig>,
         /// Probe samples.
         #[arg(long, default_value_t = 256)]
         probe: usize,
@@ -99,10 +100,7 @@ pub fn run(command: &PlotCommand, format: ImageFormat, backend: BackendKind) -> 
             out,
         } => {
             let configs: Vec<ActivationConfig> = match over_activations {
-                Some(list) => list
-                    .split(';')
-                    .map(|s| s.trim().parse())
-                    .collect::<Result<_, _>>()?,
+                Some(list) => list.0.clone(),
                 None => CATALOG
                     .iter()
                     .filter(|e| e.name != "threshold")
@@ -164,7 +162,7 @@ pub fn run(command: &PlotCommand, format: ImageFormat, backend: BackendKind) -> 
 
 fn gradients(
     args: &TrainArgs,
-    activations: &str,
+    activations: &SpecList<ActivationConfig>,
     probe: usize,
     out: &Path,
     format: ImageFormat,
@@ -175,15 +173,9 @@ fn gradients(
     let mut at_init = Vec::new();
     let mut trained = Vec::new();
     let mut over_epochs = Vec::new();
-    for spec in activations
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    for activation in &activations.0 {
         let mut config = base.clone();
-        config.model.activation = spec
-            .parse()
-            .with_context(|| format!("--over-activations {spec}"))?;
+        config.model.activation = activation.clone();
         config.model.activations = None;
         let history = track(&config, &backend, probe, 1e-3)?.epochs;
         let label = config.model.activation.spec();

@@ -1,5 +1,6 @@
 //! `nonlin eval`, `nonlin diagnose`, `nonlin collapse`, `nonlin separability`.
 
+use super::SpecList;
 use super::train::TrainArgs;
 use crate::Format;
 use anyhow::{Context, Result};
@@ -9,8 +10,8 @@ use nonlin_eval::diagnose::Diagnostics;
 use nonlin_eval::evaluate::evaluate_run;
 use nonlin_eval::separability::separability;
 use nonlin_eval::study::{diagnose_at_init, track};
-use nonlin_train::DatasetSpec;
 use nonlin_train::fs::write_atomic;
+use nonlin_train::{DatasetSpec, TrainingConfig};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -127,7 +128,7 @@ pub fn collapse(
     width: usize,
     samples: usize,
     seed: u64,
-    datasets: &str,
+    datasets: &SpecList<DatasetSpec>,
     epochs: usize,
     (format, out): (Format, Option<PathBuf>),
     backend: BackendKind,
@@ -135,17 +136,16 @@ pub fn collapse(
     let backend = Backend::select(backend)?;
     let affine = affine_collapse(depth, width, 2, 3, samples, seed, &backend)?;
     let mut trained = Vec::new();
-    for spec in datasets.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    for dataset in &datasets.0 {
         let mut base = nonlin_train::ExperimentConfig {
             seed,
             ..Default::default()
         };
-        base.data.dataset = spec
-            .parse::<DatasetSpec>()
-            .with_context(|| format!("--datasets {spec}"))?;
-        base.training.epochs = epochs;
-        base.training.learning_rate = 0.01;
-        base.training.batch_size = 32;
+        base.data.dataset = dataset.clone();
+        base.training = TrainingConfig {
+            epochs,
+            ..TrainingConfig::small_data()
+        };
         trained.push(trained_collapse(&base, depth, width, &backend)?);
     }
     let mut md = format!(
@@ -180,17 +180,15 @@ pub fn collapse(
 
 pub fn separability_cmd(
     args: &TrainArgs,
-    datasets: &str,
+    datasets: &SpecList<DatasetSpec>,
     (format, out): (Format, Option<PathBuf>),
     backend: BackendKind,
 ) -> Result<()> {
     let backend = Backend::select(backend)?;
     let mut results = Vec::new();
-    for spec in datasets.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    for dataset in &datasets.0 {
         let mut base = args.experiment()?;
-        base.data.dataset = spec
-            .parse::<DatasetSpec>()
-            .with_context(|| format!("--datasets {spec}"))?;
+        base.data.dataset = dataset.clone();
         results.push(separability(&base, &backend)?);
     }
     let mut md = String::from(

@@ -1,5 +1,6 @@
 //! `nonlin sweep` and `nonlin merge`.
 
+use super::SpecList;
 use super::train::TrainArgs;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -17,13 +18,13 @@ pub struct SweepArgs {
     pub sweep_file: Option<PathBuf>,
     /// Activations separated by `;` (default: relu;leaky_relu;elu;gelu;maxout(k=2);tanh;sigmoid).
     #[arg(long)]
-    pub over_activations: Option<String>,
+    pub over_activations: Option<SpecList<ActivationConfig>>,
     /// Seeds, e.g. 1,2,3.
     #[arg(long, value_delimiter = ',')]
     pub seeds: Option<Vec<u64>>,
     /// Data sets separated by `;` (default: the base experiment's).
     #[arg(long)]
-    pub over_datasets: Option<String>,
+    pub over_datasets: Option<SpecList<DatasetSpec>>,
     /// Model kinds, e.g. mlp,maxout_mlp (default: the base experiment's).
     #[arg(long, value_delimiter = ',')]
     pub over_models: Option<Vec<String>>,
@@ -46,17 +47,13 @@ impl SweepArgs {
         // training flags (and --config) override the base experiment of the file or the default
         sweep.base = base.experiment_over(sweep.base.clone())?;
         if let Some(list) = &self.over_activations {
-            let parsed: Result<Vec<ActivationConfig>, _> =
-                list.split(';').map(|s| s.trim().parse()).collect();
-            sweep.activations = parsed.with_context(|| format!("--over-activations {list}"))?;
+            sweep.activations = list.0.clone();
         }
         if let Some(seeds) = &self.seeds {
             sweep.seeds = seeds.clone();
         }
         if let Some(list) = &self.over_datasets {
-            let parsed: Result<Vec<DatasetSpec>, _> =
-                list.split(';').map(|s| s.trim().parse()).collect();
-            sweep.datasets = parsed.with_context(|| format!("--over-datasets {list}"))?;
+            sweep.datasets = list.0.clone();
         }
         if let Some(models) = &self.over_models {
             sweep.models = models

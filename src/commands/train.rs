@@ -1,5 +1,6 @@
 //! `nonlin train`: flags over an optional TOML experiment file, then `nonlin_train::train`.
 
+use super::SpecList;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use nonlin_activations::ActivationConfig;
@@ -33,7 +34,7 @@ pub struct TrainArgs {
     pub activation: Option<String>,
     /// One activation per hidden layer, separated by `;`, e.g. "relu;tanh".
     #[arg(long)]
-    pub activations: Option<String>,
+    pub activations: Option<SpecList<ActivationConfig>>,
     /// Dropout after each hidden activation.
     #[arg(long)]
     pub dropout: Option<f64>,
@@ -165,9 +166,7 @@ impl TrainArgs {
                 .with_context(|| format!("--activation {spec}"))?;
         }
         if let Some(list) = &self.activations {
-            let parsed: Result<Vec<ActivationConfig>, _> =
-                list.split(';').map(|s| s.trim().parse()).collect();
-            m.activations = Some(parsed.with_context(|| format!("--activations {list}"))?);
+            m.activations = Some(list.0.clone());
         }
         set(&mut m.dropout, self.dropout);
         m.batch_norm |= self.batch_norm;

@@ -5,15 +5,13 @@
 use super::Outcome;
 use nonlin_backend::Backend;
 use nonlin_eval::collapse::{affine_collapse, trained_collapse};
-use nonlin_train::ExperimentConfig;
+use nonlin_train::{ExperimentConfig, TrainingConfig};
 
 pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
     let affine = affine_collapse(10, 32, 2, 2, 2000, 7, backend)?;
     let mut xor = ExperimentConfig::default();
     xor.data.dataset = "xor".parse()?;
-    xor.training.epochs = 100;
-    xor.training.learning_rate = 0.01;
-    xor.training.batch_size = 32;
+    xor.training = TrainingConfig::small_data();
     let trained = trained_collapse(&xor, 10, 32, backend)?;
     let report = format!(
         "10 hidden layers of 32 units, 2000 random inputs; max |f(x) - (xW + b)| relative to the output scale:\n\

@@ -8,7 +8,7 @@ use burn::module::Param;
 use burn::nn::loss::{MseLoss, Reduction};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
-use nonlin_activations::{Maxout, MaxoutConfig};
+use nonlin_activations::{MaxoutLinear, MaxoutLinearConfig};
 use nonlin_backend::Backend;
 
 struct Target {
@@ -43,7 +43,7 @@ fn target(t: &Target, x: f32) -> f32 {
         .fold(f32::MIN, f32::max)
 }
 
-fn max_error(layer: &Maxout, xs: &[f32], ys: &[f32], device: &Device) -> anyhow::Result<f64> {
+fn max_error(layer: &MaxoutLinear, xs: &[f32], ys: &[f32], device: &Device) -> anyhow::Result<f64> {
     let x = Tensor::<2>::from_data(TensorData::new(xs.to_vec(), [xs.len(), 1]), device);
     let out: Vec<f32> = layer
         .forward(x)
@@ -69,7 +69,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
             let ys: Vec<f32> = xs.iter().map(|&x| target(t, x)).collect();
             // by hand: piece j of the unit is slope_j · x + intercept_j
             let device = &backend.device;
-            let mut exact = MaxoutConfig::new(1, 1).with_k(t.k).init(device)?;
+            let mut exact = MaxoutLinearConfig::new(1, 1).with_k(t.k).init(device)?;
             let slopes: Vec<f32> = t.pieces.iter().map(|p| p.0).collect();
             let intercepts: Vec<f32> = t.pieces.iter().map(|p| p.1).collect();
             exact.pieces.weight =
@@ -87,7 +87,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
             let mut best = f64::INFINITY;
             for seed in 0..3u64 {
                 autodiff.seed(seed);
-                let mut layer = MaxoutConfig::new(1, 1).with_k(t.k).init(&autodiff)?;
+                let mut layer = MaxoutLinearConfig::new(1, 1).with_k(t.k).init(&autodiff)?;
                 let mut optimizer = AdamConfig::new().init();
                 for step in 0..2000 {
                     let loss = MseLoss::new().forward(

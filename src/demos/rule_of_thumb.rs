@@ -5,7 +5,7 @@
 use super::Outcome;
 use nonlin_backend::Backend;
 use nonlin_eval::study::train_on;
-use nonlin_train::ExperimentConfig;
+use nonlin_train::{ExperimentConfig, TrainingConfig};
 
 /// The sweep's own default candidates.
 const ACTIVATIONS: [&str; 7] = nonlin_train::sweep::SweepConfig::DEFAULT_ACTIVATIONS;
@@ -35,9 +35,7 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
                 config.model.activation = activation.parse()?;
                 if dataset != "digits" {
                     config.model.hidden = vec![64, 64];
-                    config.training.epochs = 100;
-                    config.training.learning_rate = 0.01;
-                    config.training.batch_size = 32;
+                    config.training = TrainingConfig::small_data();
                 }
                 scores.push(accuracy(&config, backend)?);
             }

@@ -49,32 +49,32 @@
 struct ReadmeDoctests;
 
 pub mod activations;
-mod backends;
-mod burn_compat;
-pub mod catalog;
 #[cfg(cpu_kernels)]
 mod cpu;
 pub mod error;
-pub mod glu;
 pub mod info;
-pub mod kernel;
-pub mod maxout;
-pub mod real;
-pub mod real32;
-pub mod spec;
-mod split;
+pub mod math;
+pub mod ops;
+pub mod registry;
+
+pub use registry::spec;
 
 // Every module and config at the crate root, as burn-nn has them: `nonlin_activations::Gelu::new()`,
 // `nonlin_activations::LeakyReluConfig::new().with_negative_slope(0.2).init()?`.
+pub use activations::glu::{
+    GatedLinear, GatedLinearConfig, Glu, GluConfig, GluFeedForward, GluFeedForwardConfig,
+    GluVariant,
+};
+pub use activations::maxout::{Maxout, MaxoutConfig, MaxoutLinear, MaxoutLinearConfig};
 pub use activations::{
     celu::{Celu, CeluConfig},
     elu::{Elu, EluConfig},
     gelu::Gelu,
     gelu_tanh::GeluTanh,
+    hard_shrink::{HardShrink, HardShrinkConfig},
     hard_sigmoid::{HardSigmoid, HardSigmoidConfig},
     hard_swish::HardSwish,
-    hardshrink::{Hardshrink, HardshrinkConfig},
-    hardtanh::{Hardtanh, HardtanhConfig},
+    hard_tanh::{HardTanh, HardTanhConfig},
     identity::Identity,
     leaky_relu::{LeakyRelu, LeakyReluConfig},
     log_sigmoid::LogSigmoid,
@@ -89,33 +89,28 @@ pub use activations::{
     sigmoid::Sigmoid,
     silu::Silu,
     snake::{Snake, SnakeConfig},
+    soft_shrink::{SoftShrink, SoftShrinkConfig},
     softplus::{Softplus, SoftplusConfig},
-    softshrink::{Softshrink, SoftshrinkConfig},
     softsign::Softsign,
     squareplus::{Squareplus, SquareplusConfig},
     swish::{FixedSwish, Swish, SwishConfig},
     tanh::Tanh,
-    tanhshrink::Tanhshrink,
+    tanh_shrink::TanhShrink,
     threshold::{Threshold, ThresholdConfig},
 };
-pub use backends::has_hand_written_backward;
-pub use catalog::{
+pub use error::ActivationError;
+pub use info::{ActivationInfo, Saturation};
+pub use ops::backends::has_hand_written_backward;
+pub use registry::{
     Activation, ActivationConfig, AnyActivation, CATALOG, CatalogEntry, lookup, spec_serde,
 };
-pub use error::ActivationError;
-pub use glu::{
-    GatedLinear, GatedLinearConfig, Glu, GluConfig, GluFeedForward, GluFeedForwardConfig,
-    GluVariant,
-};
-pub use info::{ActivationInfo, Saturation};
-pub use maxout::{Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig};
 
 /// The registry and the most used modules and configs, for `use nonlin_activations::prelude::*`.
 pub mod prelude {
     pub use crate::{
         Activation, ActivationConfig, ActivationError, AnyActivation, Elu, EluConfig, Gelu,
         GeluTanh, Glu, GluConfig, GluFeedForward, GluFeedForwardConfig, GluVariant, LeakyRelu,
-        LeakyReluConfig, Maxout, MaxoutConfig, MaxoutGroups, MaxoutGroupsConfig, Mish, PRelu,
+        LeakyReluConfig, Maxout, MaxoutConfig, MaxoutLinear, MaxoutLinearConfig, Mish, PRelu,
         PReluConfig, Relu, Sigmoid, Silu, Swish, SwishConfig, Tanh,
     };
 }

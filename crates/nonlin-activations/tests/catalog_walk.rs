@@ -12,8 +12,8 @@ use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore, SafetensorsStore};
 use burn::tensor::{Device, Tensor, TensorData};
 use nonlin_activations::{
     Activation, ActivationConfig, ActivationError, AnyActivation, CATALOG, CatalogEntry,
-    GluFeedForward, GluFeedForwardConfig, GluVariant, Maxout, MaxoutConfig, PRelu, PReluConfig,
-    Snake, SnakeConfig, Swish, SwishConfig, spec_serde,
+    GluFeedForward, GluFeedForwardConfig, GluVariant, MaxoutLinear, MaxoutLinearConfig, PRelu,
+    PReluConfig, Snake, SnakeConfig, Swish, SwishConfig, spec_serde,
 };
 use nonlin_backend::{BackendKind, test_backends};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ const WIDTH: usize = 12;
 fn specs(entry: &CatalogEntry) -> Vec<String> {
     let varied = match entry.name {
         "leaky_relu" => "leaky_relu(0.2)",
-        "prelu" => "prelu(num_parameters=12, init=0.1)",
+        "prelu" => "prelu(num_parameters=12, alpha=0.1)",
         "rrelu" => "rrelu(lower=0.1, upper=0.2)",
         "elu" => "elu(alpha=0.5)",
         "celu" => "celu(alpha=2)",
@@ -409,7 +409,7 @@ struct Learnable {
     prelu: PRelu,
     swish: Swish,
     snake: Snake,
-    maxout: Maxout,
+    maxout: MaxoutLinear,
     feed_forward: GluFeedForward,
     activation: Activation,
 }
@@ -430,7 +430,10 @@ impl Learnable {
                 .with_num_parameters(8)
                 .init(device)
                 .unwrap(),
-            maxout: MaxoutConfig::new(8, 8).with_k(3).init(device).unwrap(),
+            maxout: MaxoutLinearConfig::new(8, 8)
+                .with_k(3)
+                .init(device)
+                .unwrap(),
             feed_forward: GluFeedForwardConfig::new(8, 6, GluVariant::Swiglu)
                 .init(device)
                 .unwrap(),

@@ -80,7 +80,7 @@ pub fn burn_builtin(config: &ActivationConfig) -> Option<fn(Tensor<1>) -> Tensor
         C::HardSwish => burn_act::hard_swish,
         C::Selu => burn_act::selu,
         C::Relu6 => burn_act::relu6,
-        C::Tanhshrink => burn_act::tanhshrink,
+        C::TanhShrink => burn_act::tanhshrink,
         C::LeakyRelu(c) if c.negative_slope == 0.01 => |x| burn_act::leaky_relu(x, 0.01),
         C::Elu(c) if c.alpha == 1.0 => |x| burn_act::elu(x, 1.0),
         C::Celu(c) if c.alpha == 1.0 => |x| burn_act::celu(x, 1.0),

@@ -8,7 +8,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 use nonlin_backend::Backend;
 use nonlin_train::rng::Rng;
-use nonlin_train::train::{evaluate, with_backend_rng};
+use nonlin_train::train::{loss_and_accuracy, with_backend_rng};
 use nonlin_train::{ExperimentConfig, Model};
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +126,7 @@ fn run_on(
         losses,
         first_gradient,
         outputs,
-        test_accuracy: evaluate(&valid, &splits.test, 512, &backend.device).1,
+        test_accuracy: loss_and_accuracy(&valid, &splits.test, 512, &backend.device).1,
         seconds,
     })
 }

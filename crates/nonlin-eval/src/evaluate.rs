@@ -3,9 +3,11 @@
 
 use crate::error::EvalError;
 use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use nonlin_backend::Backend;
 use nonlin_train::data::{self, Splits};
+use nonlin_train::run_dir::{CONFIG, MODEL, RunFiles};
 use nonlin_train::train::load_model;
 use nonlin_train::{Dataset, ExperimentConfig, Model};
 use serde::{Deserialize, Serialize};
@@ -41,17 +43,17 @@ pub fn locate(path: &Path) -> Result<(PathBuf, PathBuf), EvalError> {
         // that a kill can leave one epoch behind
         if let Some(newest) = run.checkpoints().newest_intact()? {
             let checkpoint = newest.checkpoint;
-            return Ok((checkpoint.dir.join("config.toml"), checkpoint.best_model()));
+            return Ok((checkpoint.config_file(), checkpoint.best_model()));
         }
     }
-    if path.is_dir() && path.join("model.bpk").is_file() && path.join("config.toml").is_file() {
+    if path.is_dir() && path.join(MODEL).is_file() && path.join(CONFIG).is_file() {
         // a checkpoint directory: its own weights and the config it was written with
-        return Ok((path.join("config.toml"), path.join("model.bpk")));
+        return Ok((path.join(CONFIG), path.join(MODEL)));
     }
-    let (weights, start) = if path.is_dir() && path.join("config.toml").is_file() {
-        (path.join("best").join("model.bpk"), path.to_path_buf())
+    let (weights, start) = if path.is_dir() && path.join(CONFIG).is_file() {
+        (RunFiles::new(path).best_model, path.to_path_buf())
     } else if path.is_dir() {
-        (path.join("model.bpk"), path.to_path_buf())
+        (path.join(MODEL), path.to_path_buf())
     } else {
         (
             path.to_path_buf(),
@@ -67,7 +69,7 @@ pub fn locate(path: &Path) -> Result<(PathBuf, PathBuf), EvalError> {
     let config = start
         .ancestors()
         .take(3)
-        .map(|dir| dir.join("config.toml"))
+        .map(|dir| dir.join(CONFIG))
         .find(|c| c.is_file())
         .ok_or_else(|| {
             missing("no config.toml in it or the two directories above; is it a nonlin run?")
@@ -140,19 +142,39 @@ pub fn predictions(model: &Model, data: &Dataset, device: &Device) -> Vec<usize>
     predicted
 }
 
-/// Evaluates `model` (no autodiff needed) on `data`.
+/// Evaluates `model` (no autodiff needed) on `data`: loss, accuracy and the confusion matrix
+/// from one pass over the data (the loss summed on the device in batches of 512, as training's
+/// [`loss_and_accuracy`](nonlin_train::train::loss_and_accuracy) sums it, so the two agree).
 pub fn evaluate(
     model: &Model,
     data: &Dataset,
     device: &Device,
     description: (&str, &str),
 ) -> Evaluation {
-    let (loss, accuracy) = nonlin_train::train::evaluate(model, data, 512, device);
+    const BATCH: usize = 512;
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
     let k = data.num_classes;
     let mut confusion = vec![vec![0u64; k]; k];
-    for (&truth, predicted) in data.labels.iter().zip(predictions(model, data, device)) {
-        confusion[truth as usize][predicted.min(k - 1)] += 1;
+    let mut loss_sum = Tensor::<1>::zeros([1], device);
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(BATCH) {
+        let batch = data.batch(chunk, device);
+        let logits = model.forward(batch.x);
+        let classes: Tensor<1, Int> = logits.clone().argmax(1).flatten(0, 1);
+        loss_sum = loss_sum + loss_fn.forward(logits, batch.y) * chunk.len() as f64;
+        let predicted: Vec<i64> = classes
+            .into_data()
+            .convert::<i64>()
+            .try_into_vec()
+            .expect("int data");
+        for (&i, p) in chunk.iter().zip(predicted) {
+            confusion[data.labels[i] as usize][(p as usize).min(k - 1)] += 1;
+        }
     }
+    let n = data.len().max(1) as f64;
+    let loss = f64::from(loss_sum.into_scalar::<f32>()) / n;
+    let hits: u64 = (0..k).map(|c| confusion[c][c]).sum();
+    let accuracy = hits as f64 / n;
     let classes = (0..k)
         .map(|c| {
             let tp = confusion[c][c] as f64;

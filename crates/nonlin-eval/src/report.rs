@@ -9,6 +9,7 @@ use crate::plot::Figure;
 use burn::module::Module;
 use nonlin_backend::Backend;
 use nonlin_train::RunSummary;
+use nonlin_train::run_dir::{RunFiles, SWEEP_RESULTS};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -83,9 +84,9 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Writes `dir/report.html` for a run or a sweep directory and returns its path.
 pub fn report(dir: &Path, backend: &Backend) -> Result<PathBuf, EvalError> {
-    let html = if dir.join("results.json").is_file() {
+    let html = if dir.join(SWEEP_RESULTS).is_file() {
         sweep_report(dir)?
-    } else if dir.join("summary.json").is_file() {
+    } else if RunFiles::new(dir).summary.is_file() {
         run_report(dir, backend)?
     } else {
         return Err(EvalError::Checkpoint {
@@ -100,7 +101,7 @@ pub fn report(dir: &Path, backend: &Backend) -> Result<PathBuf, EvalError> {
 }
 
 fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
-    let summary_path = dir.join("summary.json");
+    let summary_path = RunFiles::new(dir).summary;
     let text = std::fs::read_to_string(&summary_path).map_err(|source| EvalError::Io {
         what: "reading",
         path: summary_path.clone(),
@@ -227,7 +228,7 @@ fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
         ],
         &rows,
     ));
-    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
+    let config = std::fs::read_to_string(RunFiles::new(dir).config).unwrap_or_default();
     let _ = write!(
         body,
         "<h2>Configuration</h2>\n<pre>{}</pre>\n",
@@ -237,7 +238,7 @@ fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
 }
 
 fn sweep_report(dir: &Path) -> Result<String, EvalError> {
-    let path = dir.join("results.json");
+    let path = dir.join(SWEEP_RESULTS);
     let text = std::fs::read_to_string(&path).map_err(|source| EvalError::Io {
         what: "reading",
         path: path.clone(),

@@ -6,7 +6,7 @@ use crate::error::EvalError;
 use burn::module::Module;
 use nonlin_backend::Backend;
 use nonlin_train::data::Splits;
-use nonlin_train::train::{EpochMetrics, evaluate, fit, with_backend_rng};
+use nonlin_train::train::{EpochMetrics, fit, loss_and_accuracy, with_backend_rng};
 use nonlin_train::{ExperimentConfig, Model, ModelConfig};
 
 /// A model trained in memory, with the data it was trained on.
@@ -20,7 +20,7 @@ pub struct Trained {
 impl Trained {
     /// Accuracy on `splits.test`, without autodiff.
     pub fn test_accuracy(&self, splits: &Splits, backend: &Backend) -> f64 {
-        evaluate(&self.model.valid(), &splits.test, 512, &backend.device).1
+        loss_and_accuracy(&self.model.valid(), &splits.test, 512, &backend.device).1
     }
 }
 
@@ -130,7 +130,7 @@ pub fn track(
         }
         Ok(Tracked {
             epochs,
-            test_accuracy: evaluate(&model.valid(), &splits.test, 512, &backend.device).1,
+            test_accuracy: loss_and_accuracy(&model.valid(), &splits.test, 512, &backend.device).1,
             valid_accuracy: history.iter().map(|m| m.valid_accuracy).collect(),
         })
     })

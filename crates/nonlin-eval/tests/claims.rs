@@ -5,8 +5,8 @@ use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::collapse::{affine_collapse, trained_collapse};
 use nonlin_eval::separability::separability;
 use nonlin_eval::study::diagnose_at_init;
-use nonlin_train::ExperimentConfig;
 use nonlin_train::model::{Init, ModelKind};
+use nonlin_train::{ExperimentConfig, TrainingConfig};
 
 fn flex() -> Backend {
     Backend::select(BackendKind::Flex).unwrap()
@@ -17,9 +17,7 @@ fn two_d(dataset: &str, hidden: Vec<usize>, activation: &str) -> ExperimentConfi
     c.data.dataset = dataset.parse().unwrap();
     c.model.hidden = hidden;
     c.model.activation = activation.parse().unwrap();
-    c.training.epochs = 100;
-    c.training.learning_rate = 0.01;
-    c.training.batch_size = 32;
+    c.training = TrainingConfig::small_data();
     c
 }
 

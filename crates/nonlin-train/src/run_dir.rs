@@ -20,7 +20,8 @@
 
 use crate::error::TrainError;
 use crate::fs::{create_dir, remove_temp_leftovers, write_atomic};
-use crate::train::{Checkpoints, RunFiles};
+use crate::train::Checkpoints;
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,16 @@ use std::path::{Path, PathBuf};
 pub const MARKER: &str = "nonlin-run.json";
 /// The lock file's name.
 pub const LOCK: &str = ".nonlin-lock";
+/// The experiment's config, in a run directory and in each checkpoint.
+pub const CONFIG: &str = "config.toml";
+/// The summary a finished run writes last.
+pub const SUMMARY: &str = "summary.json";
+/// Model weights (`best/model.bpk`, and each checkpoint's `model.bpk`).
+pub const MODEL: &str = "model.bpk";
+/// The checkpoints' directory.
+pub const CHECKPOINTS: &str = "checkpoints";
+/// The table a sweep writes at the top of its directory (beside `results.md`, `results.csv`).
+pub const SWEEP_RESULTS: &str = "results.json";
 /// What the marker says.
 const MARKER_TEXT: &str = "{\n  \"format\": \"nonlin-run\",\n  \"version\": 1\n}\n";
 
@@ -41,7 +52,38 @@ const RESULTS: [&str; 5] = [
     "best",
 ];
 // (the lock file is not listed: an empty one is harmless, and ours exists once we hold it)
-const OTHERS: [&str; 3] = [MARKER, "config.toml", "report.html"];
+const OTHERS: [&str; 3] = [MARKER, CONFIG, "report.html"];
+
+/// The files of a run directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFiles {
+    /// The experiment config.
+    pub config: PathBuf,
+    /// Per-epoch metrics, JSON lines.
+    pub metrics_jsonl: PathBuf,
+    /// Per-epoch metrics, CSV.
+    pub metrics_csv: PathBuf,
+    /// The last checkpoint.
+    pub checkpoint: PathBuf,
+    /// The best model.
+    pub best_model: PathBuf,
+    /// This summary.
+    pub summary: PathBuf,
+}
+
+impl RunFiles {
+    /// The files of run directory `dir`.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            config: dir.join(CONFIG),
+            metrics_jsonl: dir.join("metrics.jsonl"),
+            metrics_csv: dir.join("metrics.csv"),
+            checkpoint: dir.join(CHECKPOINTS),
+            best_model: dir.join("best").join(MODEL),
+            summary: dir.join(SUMMARY),
+        }
+    }
+}
 
 /// A run directory, by path.
 #[derive(Debug, Clone)]
@@ -105,7 +147,7 @@ impl RunDir {
 
     /// Its checkpoints.
     pub fn checkpoints(&self) -> Checkpoints {
-        Checkpoints::new(self.path.join("checkpoints"))
+        Checkpoints::new(self.path.join(CHECKPOINTS))
     }
 
     /// The experiment the run recorded: its newest intact checkpoint's, else its `config.toml`

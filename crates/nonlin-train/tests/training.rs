@@ -3,7 +3,9 @@
 
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_train::train::{RunFiles, RunState};
-use nonlin_train::{ExperimentConfig, ProgressMode, RunOptions, RunSummary, TrainError, train};
+use nonlin_train::{
+    ExperimentConfig, ProgressMode, RunOptions, RunSummary, TrainError, TrainingConfig, train,
+};
 use std::path::{Path, PathBuf};
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -36,9 +38,7 @@ fn spirals(activation: &str) -> ExperimentConfig {
     c.data.dataset = "spirals(arms=3)".parse().unwrap();
     c.model.hidden = vec![64, 64];
     c.model.activation = activation.parse().unwrap();
-    c.training.epochs = 100;
-    c.training.learning_rate = 0.01;
-    c.training.batch_size = 32;
+    c.training = TrainingConfig::small_data();
     c
 }
 
@@ -272,7 +272,8 @@ fn a_checkpoint_after_divergence_holds_finite_weights_and_resumes_cleanly() {
             &last_good.join("model.bpk"),
         )
         .unwrap();
-        let (loss, _) = nonlin_train::train::evaluate(&model, &splits.test, 64, &backend.device);
+        let (loss, _) =
+            nonlin_train::train::loss_and_accuracy(&model, &splits.test, 64, &backend.device);
         assert!(loss.is_finite(), "the kept checkpoint gives loss {loss}");
     }
     // resuming reads its own files and diverges again the same way, with the same report

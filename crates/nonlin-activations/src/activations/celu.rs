@@ -68,6 +68,24 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Barron 2017",
 };
 
+impl Entry for Celu {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["alpha"];
+}
+
+impl EntryConfig for CeluConfig {
+    type Module = Celu;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("alpha", &mut self.alpha)
+    }
+    fn build(&self, _device: &Device) -> Result<Celu, ActivationError> {
+        self.init()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,24 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Clevert et al. 2015",
 };
 
+impl Entry for Elu {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["alpha"];
+}
+
+impl EntryConfig for EluConfig {
+    type Module = Elu;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("alpha", &mut self.alpha)
+    }
+    fn build(&self, _device: &Device) -> Result<Elu, ActivationError> {
+        self.init()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,11 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Hendrycks & Gimpel 2016",
 };
 
+impl Entry for Gelu {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["gelu_erf", "gelu_python", "erf_gelu"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

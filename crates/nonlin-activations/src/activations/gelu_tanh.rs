@@ -41,7 +41,7 @@ impl Pointwise for GeluTanh {
         let z = twice_u(x.clone());
         // ½(1 − t²) = 2 σ'(2u); the polynomial factor only matters where σ' is not 0, so clamping
         // its argument avoids inf · 0 without changing any finite result.
-        let x_mid = super::hardtanh::clamp_value(x.clone(), -1e4, 1e4);
+        let x_mid = super::hard_tanh::clamp_value(x.clone(), -1e4, 1e4);
         let du = (x_mid.square() * (3.0 * CUBIC) + 1.0) * SQRT_2_OVER_PI;
         let (sigmoid, slope) = z.sigmoid_and_slope();
         sigmoid + x * slope * 2.0 * du
@@ -64,6 +64,18 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "torch.nn.GELU(approximate='tanh')",
     reference: "Hendrycks & Gimpel 2016",
 };
+
+impl Entry for GeluTanh {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &[
+        "gelu_new",
+        "gelu_pytorch_tanh",
+        "gelu_fast",
+        "gelu_accurate",
+        "gelu_approximate",
+        "tanh_gelu",
+    ];
+}
 
 #[cfg(test)]
 mod tests {

@@ -103,6 +103,25 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Courbariaux et al. 2015; Howard et al. 2019",
 };
 
+impl Entry for HardSigmoid {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["lower", "upper"];
+}
+
+impl EntryConfig for HardSigmoidConfig {
+    type Module = HardSigmoid;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("lower", &mut self.lower)?;
+        params.f64("upper", &mut self.upper)
+    }
+    fn build(&self, _device: &Device) -> Result<HardSigmoid, ActivationError> {
+        self.init()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Howard et al. 2019",
 };
 
+impl Entry for HardSwish {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

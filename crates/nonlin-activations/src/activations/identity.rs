@@ -52,6 +52,11 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "-",
 };
 
+impl Entry for Identity {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["linear", "none"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

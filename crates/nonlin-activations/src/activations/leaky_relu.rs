@@ -66,6 +66,25 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Maas et al. 2013",
 };
 
+impl Entry for LeakyRelu {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["lrelu"];
+    const PARAMS: &'static [&'static str] = &["negative_slope"];
+}
+
+impl EntryConfig for LeakyReluConfig {
+    type Module = LeakyRelu;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("negative_slope", &mut self.negative_slope)
+    }
+    fn build(&self, _device: &Device) -> Result<LeakyRelu, ActivationError> {
+        self.init()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "-",
 };
 
+impl Entry for LogSigmoid {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

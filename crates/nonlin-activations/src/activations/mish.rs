@@ -75,6 +75,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Misra 2019",
 };
 
+impl Entry for Mish {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

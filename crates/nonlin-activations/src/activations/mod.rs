@@ -5,13 +5,15 @@ pub mod celu;
 pub mod elu;
 pub mod gelu;
 pub mod gelu_tanh;
+pub mod glu;
+pub mod hard_shrink;
 pub mod hard_sigmoid;
 pub mod hard_swish;
-pub mod hardshrink;
-pub mod hardtanh;
+pub mod hard_tanh;
 pub mod identity;
 pub mod leaky_relu;
 pub mod log_sigmoid;
+pub mod maxout;
 pub mod mish;
 pub mod prelu;
 pub mod quick_gelu;
@@ -23,23 +25,26 @@ pub mod selu;
 pub mod sigmoid;
 pub mod silu;
 pub mod snake;
+pub mod soft_shrink;
 pub mod softplus;
-pub mod softshrink;
 pub mod softsign;
 pub mod squareplus;
 pub mod swish;
 pub mod tanh;
-pub mod tanhshrink;
+pub mod tanh_shrink;
 pub mod threshold;
 
 /// What every activation file uses.
 pub(crate) mod prelude {
     pub use crate::error::ActivationError;
     pub use crate::info::{ActivationInfo, Saturation};
-    pub use crate::kernel::Pointwise;
-    pub use crate::real::{Mask, Real};
+    pub use crate::math::real::{Mask, Real};
+    pub use crate::ops::Pointwise;
+    pub use crate::registry::spec::Params;
+    pub use crate::registry::{Entry, EntryConfig};
     pub use burn::config::Config;
     pub use burn::module::Module;
+    pub use burn::tensor::Device;
     pub use burn::tensor::Tensor;
 
     /// `Ok(())` if `value` is finite, else the typed error naming the parameter.
@@ -91,7 +96,7 @@ macro_rules! pointwise_forward {
             /// - input: `[..., any]`
             /// - output: same as input
             pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-                crate::kernel::pointwise(input, self.clone())
+                crate::ops::pointwise(input, self.clone())
             }
         }
     };

@@ -1,6 +1,6 @@
 //! PReLU.
 use super::prelude::*;
-use crate::kernel::{ParametricKernel, parametric};
+use crate::ops::{ParametricKernel, parametric, shapes::broadcast_channels};
 use burn::module::Param;
 use burn::tensor::Device;
 
@@ -10,15 +10,15 @@ pub struct PReluConfig {
     /// 1 (one slope shared by all channels) or the number of channels (dimension 1 of the input).
     #[config(default = 1)]
     pub num_parameters: usize,
-    /// Initial slope.
+    /// Initial slope (PyTorch's `init`).
     #[config(default = 0.25)]
-    pub init: f64,
+    pub alpha: f64,
 }
 
 impl PReluConfig {
     /// Builds the module on `device`.
     pub fn init(&self, device: &Device) -> Result<PRelu, ActivationError> {
-        require_finite("prelu", "init", self.init)?;
+        require_finite("prelu", "alpha", self.alpha)?;
         require(
             self.num_parameters >= 1,
             "prelu",
@@ -27,7 +27,11 @@ impl PReluConfig {
             "must be at least 1",
         )?;
         Ok(PRelu {
-            weight: Param::from_tensor(Tensor::<1>::full([self.num_parameters], self.init, device)),
+            weight: Param::from_tensor(Tensor::<1>::full(
+                [self.num_parameters],
+                self.alpha,
+                device,
+            )),
         })
     }
 }
@@ -72,33 +76,6 @@ impl PRelu {
     }
 }
 
-/// Expands per-channel parameters `[C]` to the shape of `input`: `C = 1` is shared by all elements,
-/// otherwise the channel is dimension 1 (dimension 0 for 1-D inputs). The expansion's backward sums
-/// each parameter's gradient over the elements that share it.
-pub(crate) fn broadcast_channels<const D: usize>(
-    activation: &'static str,
-    param: Tensor<1>,
-    input: &Tensor<D>,
-) -> Result<Tensor<D>, ActivationError> {
-    let [channels] = param.dims();
-    let dims = input.dims();
-    let mut shape = [1usize; D];
-    if channels > 1 {
-        let dim = if D == 1 { 0 } else { 1 };
-        if dims[dim] != channels {
-            return Err(ActivationError::ChannelMismatch {
-                activation,
-                channels,
-                dim,
-                size: dims[dim],
-                shape: dims.to_vec(),
-            });
-        }
-        shape[dim] = channels;
-    }
-    Ok(param.reshape(shape).expand(dims))
-}
-
 #[inline(always)]
 pub(crate) fn value<R: Real>(x: R, a: R) -> R {
     x.gt(0.0).select(x.clone(), a * x)
@@ -133,6 +110,31 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "torch.nn.PReLU(num_parameters=1, init=0.25)",
     reference: "He et al. 2015",
 };
+
+impl Entry for PRelu {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["num_parameters", "alpha"];
+}
+
+impl EntryConfig for PReluConfig {
+    type Module = PRelu;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.usize("num_parameters", &mut self.num_parameters, false)?;
+        params.f64("alpha", &mut self.alpha)
+    }
+    fn build(&self, device: &Device) -> Result<PRelu, ActivationError> {
+        self.init(device)
+    }
+    fn channel_parameters(&self) -> usize {
+        self.num_parameters
+    }
+    fn is_learnable(&self) -> bool {
+        true
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -50,6 +50,11 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Hendrycks & Gimpel 2016; Radford et al. 2021 (CLIP)",
 };
 
+impl Entry for QuickGelu {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["gelu_sigmoid", "sigmoid_gelu"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

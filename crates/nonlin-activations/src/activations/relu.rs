@@ -58,6 +58,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Nair & Hinton 2010; Glorot et al. 2011",
 };
 
+impl Entry for Relu {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,6 +49,11 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "So et al. 2021 (Primer)",
 };
 
+impl Entry for Relu2 {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["squared_relu", "relu_squared", "relu_sq", "sqrelu"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

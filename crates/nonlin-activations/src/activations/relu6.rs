@@ -1,5 +1,5 @@
 //! ReLU6.
-use super::hardtanh::{clamp_derivative, clamp_value};
+use super::hard_tanh::{clamp_derivative, clamp_value};
 use super::prelude::*;
 
 /// ReLU6, `f(x) = min(max(0, x), 6)` (MobileNet).
@@ -31,7 +31,7 @@ impl Pointwise for Relu6 {
     }
     #[inline(always)]
     fn chain<R: Real>(&self, grad: R, x: R) -> R {
-        super::hardtanh::clamp_chain(grad, x, 0.0, 6.0)
+        super::hard_tanh::clamp_chain(grad, x, 0.0, 6.0)
     }
 }
 
@@ -51,6 +51,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "torch.nn.ReLU6()",
     reference: "Krizhevsky 2010; Howard et al. 2017",
 };
+
+impl Entry for Relu6 {
+    const INFO: ActivationInfo = INFO;
+}
 
 #[cfg(test)]
 mod tests {

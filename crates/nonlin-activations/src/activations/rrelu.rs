@@ -1,6 +1,6 @@
 //! RReLU.
 use super::prelude::*;
-use crate::kernel::{ParametricKernel, parametric};
+use crate::ops::{ParametricKernel, parametric};
 use burn::module::{Flag, Param};
 use burn::tensor::Distribution;
 
@@ -104,6 +104,25 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "torch.nn.RReLU(lower=1/8, upper=1/3)",
     reference: "Xu et al. 2015",
 };
+
+impl Entry for RRelu {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["lower", "upper"];
+}
+
+impl EntryConfig for RReluConfig {
+    type Module = RRelu;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("lower", &mut self.lower)?;
+        params.f64("upper", &mut self.upper)
+    }
+    fn build(&self, _device: &Device) -> Result<RRelu, ActivationError> {
+        self.init()
+    }
+}
 
 #[cfg(test)]
 mod tests {

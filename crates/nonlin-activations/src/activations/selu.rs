@@ -61,6 +61,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Klambauer et al. 2017",
 };
 
+impl Entry for Selu {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,11 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "-",
 };
 
+impl Entry for Sigmoid {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["logistic"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,11 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Elfwing et al. 2017; Ramachandran et al. 2017",
 };
 
+impl Entry for Silu {
+    const INFO: ActivationInfo = INFO;
+    const ALIASES: &'static [&'static str] = &["swish1", "swish_1"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

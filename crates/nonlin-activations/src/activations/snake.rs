@@ -1,6 +1,6 @@
 //! Snake.
 use super::prelude::*;
-use crate::kernel::{ParametricKernel, parametric};
+use crate::ops::{ParametricKernel, parametric};
 use burn::module::Param;
 use burn::tensor::Device;
 
@@ -74,7 +74,7 @@ impl Snake {
         &self,
         input: Tensor<D>,
     ) -> Result<Tensor<D>, ActivationError> {
-        let alpha = super::prelu::broadcast_channels("snake", self.alpha.val(), &input)?;
+        let alpha = crate::ops::shapes::broadcast_channels("snake", self.alpha.val(), &input)?;
         Ok(parametric(input, alpha, ParametricKernel::Snake))
     }
 }
@@ -90,7 +90,7 @@ pub(crate) fn value<R: Real>(x: R, a: R) -> R {
 #[inline(always)]
 fn sin_twice<R: Real>(ax: R) -> R {
     let product = ax.clone().sin() * ax.cos() * 2.0;
-    super::hardtanh::clamp_value(product, -1.0, 1.0)
+    super::hard_tanh::clamp_value(product, -1.0, 1.0)
 }
 
 #[inline(always)]
@@ -123,6 +123,31 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "x + torch.sin(alpha * x) ** 2 / alpha",
     reference: "Ziyin et al. 2020",
 };
+
+impl Entry for Snake {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["alpha", "num_parameters"];
+}
+
+impl EntryConfig for SnakeConfig {
+    type Module = Snake;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("alpha", &mut self.alpha)?;
+        params.usize("num_parameters", &mut self.num_parameters, false)
+    }
+    fn build(&self, device: &Device) -> Result<Snake, ActivationError> {
+        self.init(device)
+    }
+    fn channel_parameters(&self) -> usize {
+        self.num_parameters
+    }
+    fn is_learnable(&self) -> bool {
+        true
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -53,7 +53,21 @@ pub struct Softplus {
     pub threshold: f64,
 }
 
-super::pointwise_forward!(Softplus);
+impl Softplus {
+    /// Applies Softplus element-wise.
+    ///
+    /// # Shapes
+    /// - input: `[..., any]`
+    /// - output: same as input
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        if self.beta == 1.0 {
+            // PyTorch's default gets a kernel without the division by β
+            crate::ops::pointwise(input, self.with_unit_beta())
+        } else {
+            crate::ops::pointwise(input, self.clone())
+        }
+    }
+}
 
 /// `ln(1 + exp(z))` without overflow; NaN stays NaN.
 #[inline(always)]
@@ -74,9 +88,9 @@ impl Pointwise for Softplus {
 }
 
 impl Softplus {
-    /// The same function for β = 1, written without the division by β: the kernel loops
-    /// (`cpu.rs`) run this for PyTorch's default, since a division is the costliest instruction in
-    /// them and dividing by 1 changes nothing.
+    /// The same function for β = 1, written without the division by β: the forward runs this
+    /// kernel for PyTorch's default, since a division is the costliest instruction in the CPU
+    /// loops and dividing by 1 changes nothing.
     pub(crate) fn with_unit_beta(&self) -> UnitBetaSoftplus {
         debug_assert_eq!(self.beta, 1.0);
         UnitBetaSoftplus {
@@ -85,9 +99,9 @@ impl Softplus {
     }
 }
 
-/// [`Softplus`] with β = 1.
+/// [`Softplus`] with β = 1, as an element-wise kernel.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct UnitBetaSoftplus {
+pub struct UnitBetaSoftplus {
     threshold: f64,
 }
 
@@ -135,6 +149,25 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "torch.nn.Softplus(beta=1.0, threshold=20.0)",
     reference: "Dugas et al. 2001",
 };
+
+impl Entry for Softplus {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["beta", "threshold"];
+}
+
+impl EntryConfig for SoftplusConfig {
+    type Module = Softplus;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("beta", &mut self.beta)?;
+        params.f64("threshold", &mut self.threshold)
+    }
+    fn build(&self, _device: &Device) -> Result<Softplus, ActivationError> {
+        self.init()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -46,6 +46,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Bergstra et al. 2009",
 };
 
+impl Entry for Softsign {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

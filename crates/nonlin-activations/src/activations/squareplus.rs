@@ -72,6 +72,24 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "Barron 2021",
 };
 
+impl Entry for Squareplus {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["b"];
+}
+
+impl EntryConfig for SquareplusConfig {
+    type Module = Squareplus;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("b", &mut self.b)
+    }
+    fn build(&self, _device: &Device) -> Result<Squareplus, ActivationError> {
+        self.init()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! Swish, with a fixed or learnable β.
 use super::prelude::*;
-use crate::kernel::{ParametricKernel, parametric};
+use crate::ops::{ParametricKernel, parametric};
 use burn::module::Param;
 use burn::tensor::Device;
 
@@ -75,9 +75,9 @@ impl Swish {
         input: Tensor<D>,
     ) -> Result<Tensor<D>, ActivationError> {
         Ok(match &self.beta {
-            None => crate::kernel::pointwise(input, self.fixed_beta.clone()),
+            None => crate::ops::pointwise(input, self.fixed_beta.clone()),
             Some(beta) => {
-                let beta = super::prelu::broadcast_channels("swish", beta.val(), &input)?;
+                let beta = crate::ops::shapes::broadcast_channels("swish", beta.val(), &input)?;
                 parametric(input, beta, ParametricKernel::Swish)
             }
         })
@@ -137,6 +137,35 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "x * torch.sigmoid(beta * x)",
     reference: "Ramachandran et al. 2017",
 };
+
+impl Entry for Swish {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["beta", "num_parameters"];
+}
+
+impl EntryConfig for SwishConfig {
+    type Module = Swish;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.learnable_f64("beta", &mut self.beta, &mut self.learnable)?;
+        params.usize("num_parameters", &mut self.num_parameters, false)
+    }
+    fn build(&self, device: &Device) -> Result<Swish, ActivationError> {
+        self.init(device)
+    }
+    fn channel_parameters(&self) -> usize {
+        if self.learnable {
+            self.num_parameters
+        } else {
+            1
+        }
+    }
+    fn is_learnable(&self) -> bool {
+        self.learnable
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -50,6 +50,10 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "-",
 };
 
+impl Entry for Tanh {
+    const INFO: ActivationInfo = INFO;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,25 @@ pub const INFO: ActivationInfo = ActivationInfo {
     reference: "-",
 };
 
+impl Entry for Threshold {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["threshold", "value"];
+}
+
+impl EntryConfig for ThresholdConfig {
+    type Module = Threshold;
+    fn template() -> Self {
+        Self::new(f64::NAN, f64::NAN)
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.required_f64("threshold", &mut self.threshold)?;
+        params.required_f64("value", &mut self.value)
+    }
+    fn build(&self, _device: &Device) -> Result<Threshold, ActivationError> {
+        self.init()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
 };
 use burn::tensor::{Device, Tensor};
-use nonlin_activations::{ActivationConfig, AnyActivation, MaxoutGroupsConfig};
+use nonlin_activations::{ActivationConfig, AnyActivation, MaxoutConfig};
 use serde::{Deserialize, Serialize};
 
 /// Which architecture.
@@ -130,7 +130,7 @@ impl ModelConfig {
     pub fn layer_activations(&self) -> Result<Vec<ActivationConfig>, TrainError> {
         let layers = self.hidden_widths().len();
         if self.kind == ModelKind::MaxoutMlp {
-            let maxout = ActivationConfig::Maxout(MaxoutGroupsConfig::new().with_k(self.maxout_k));
+            let maxout = ActivationConfig::Maxout(MaxoutConfig::new().with_k(self.maxout_k));
             return Ok(vec![maxout; layers]);
         }
         match &self.activations {

@@ -11,7 +11,7 @@ use crate::data::DatasetSpec;
 use crate::error::TrainError;
 use crate::fs::{create_dir, write_atomic};
 use crate::model::ModelKind;
-use crate::run_dir::RunDir;
+use crate::run_dir::{RunDir, RunFiles, SWEEP_RESULTS};
 use crate::train::{ExperimentConfig, ProgressMode, RunOptions, RunSummary, train};
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::Backend;
@@ -188,7 +188,7 @@ const SWEEP_FILES: [&str; 5] = [
     "runs",
     "results.md",
     "results.csv",
-    "results.json",
+    SWEEP_RESULTS,
 ];
 
 /// Checks that `dir` may hold `sweep`: it is new or empty, or it holds this very sweep (same
@@ -338,7 +338,7 @@ pub fn run(
 
 /// Checks that the run in `run_dir` is the experiment the sweep planned for it.
 fn check_run_config(run_dir: &Path, planned: &ExperimentConfig) -> Result<(), TrainError> {
-    let saved = ExperimentConfig::load(&run_dir.join("config.toml"))?;
+    let saved = ExperimentConfig::load(&RunFiles::new(run_dir).config)?;
     let differences = crate::train::config::differences(&saved, planned);
     if differences.is_empty() {
         return Ok(());
@@ -355,7 +355,7 @@ fn check_run_config(run_dir: &Path, planned: &ExperimentConfig) -> Result<(), Tr
 
 /// The summary of a finished run, if `run_dir` holds one.
 fn finished(run_dir: &Path) -> Result<Option<RunSummary>, TrainError> {
-    let path = run_dir.join("summary.json");
+    let path = RunFiles::new(run_dir).summary;
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };

@@ -6,6 +6,7 @@ use super::shard::shard_markers;
 use super::{SweepConfig, check_run_config, finished};
 use crate::error::TrainError;
 use crate::fs::{create_dir, write_atomic};
+use crate::run_dir::{RunFiles, SWEEP_RESULTS};
 use crate::train::{ExperimentConfig, RunSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -74,7 +75,7 @@ fn outcome(summary: &RunSummary) -> RunSummary {
     RunSummary {
         seconds_per_epoch: 0.0,
         samples_per_second: 0.0,
-        files: crate::train::RunFiles::new(Path::new("")),
+        files: RunFiles::new(Path::new("")),
         skipped_checkpoints: Vec::new(),
         ..summary.clone()
     }
@@ -140,7 +141,7 @@ pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainE
                 )));
             };
             check_run_config(&run_dir, expected)?;
-            let config = ExperimentConfig::load(&run_dir.join("config.toml"))?;
+            let config = ExperimentConfig::load(&RunFiles::new(&run_dir).config)?;
             let model = serde_json::to_value(config.model.kind).expect("kinds serialise");
             let record = RunRecord {
                 dataset: config.data.dataset.to_string(),
@@ -344,7 +345,7 @@ impl SweepTable {
         write_atomic(&dir.join("results.md"), self.markdown().as_bytes())?;
         write_atomic(&dir.join("results.csv"), self.csv().as_bytes())?;
         write_atomic(
-            &dir.join("results.json"),
+            &dir.join(SWEEP_RESULTS),
             &serde_json::to_vec_pretty(self).expect("table serialises"),
         )
     }

@@ -12,6 +12,7 @@ use super::{ExperimentConfig, RunState};
 use crate::error::TrainError;
 use crate::fs::{copy_atomic, create_dir, sync_dir, temp_dir_in, write_atomic};
 use crate::model::Model;
+use crate::run_dir::{CONFIG, MODEL};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use serde::{Deserialize, Serialize};
@@ -23,13 +24,7 @@ use std::path::{Path, PathBuf};
 /// How many epoch checkpoints to keep.
 const KEEP: usize = 2;
 /// The files of a checkpoint, besides the manifest.
-const FILES: [&str; 5] = [
-    "model.bpk",
-    "optimizer.bpk",
-    "best.bpk",
-    "state.json",
-    "config.toml",
-];
+const FILES: [&str; 5] = [MODEL, "optimizer.bpk", "best.bpk", "state.json", CONFIG];
 const MANIFEST: &str = "manifest.json";
 
 /// The checkpoints of one run directory.
@@ -50,7 +45,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The weights after its epoch.
     pub fn model(&self) -> PathBuf {
-        self.dir.join("model.bpk")
+        self.dir.join(MODEL)
     }
 
     /// The best model up to its epoch.
@@ -69,9 +64,14 @@ impl Checkpoint {
         })
     }
 
+    /// The experiment config it was written with.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.join(CONFIG)
+    }
+
     /// The experiment it belongs to.
     pub fn config(&self) -> Result<ExperimentConfig, TrainError> {
-        ExperimentConfig::load(&self.dir.join("config.toml"))
+        ExperimentConfig::load(&self.config_file())
     }
 }
 
@@ -143,20 +143,20 @@ impl Checkpoints {
         crate::hooks::crash_point("checkpoint-start");
         model
             .clone()
-            .save_file(file("model.bpk"))
+            .save_file(file(MODEL))
             .map_err(|e| fail(e.to_string()))?;
         crate::hooks::crash_point("checkpoint-model");
         optimizer
             .save(file("optimizer.bpk"))
             .map_err(|e| fail(e.to_string()))?;
         match best {
-            BestFrom::ThisEpoch => std::fs::copy(file("model.bpk"), file("best.bpk")),
+            BestFrom::ThisEpoch => std::fs::copy(file(MODEL), file("best.bpk")),
             BestFrom::Earlier(c) => std::fs::copy(c.best_model(), file("best.bpk")),
         }
         .map_err(io)?;
         let json = serde_json::to_vec_pretty(state).expect("run state serialises");
         std::fs::write(file("state.json"), json).map_err(io)?;
-        std::fs::write(file("config.toml"), config.to_toml()).map_err(io)?;
+        std::fs::write(file(CONFIG), config.to_toml()).map_err(io)?;
         crate::hooks::crash_point("checkpoint-files");
         let mut files = BTreeMap::new();
         for name in FILES {

@@ -16,10 +16,11 @@ pub mod config;
 mod progress;
 mod records;
 
+pub use crate::run_dir::RunFiles;
 pub use checkpoint::{BestFrom, Checkpoint, Checkpoints, Newest, Skipped};
 pub use config::{ExperimentConfig, OptimizerKind, Schedule, TrainingConfig};
 pub use progress::ProgressMode;
-pub use records::{EpochMetrics, RunFiles, RunState, RunSummary};
+pub use records::{EpochMetrics, RunState, RunSummary};
 
 use crate::data::{self, Dataset, Splits};
 use crate::error::TrainError;
@@ -213,7 +214,7 @@ fn train_exclusive(
     // the best model comes from the checkpoint, never from a published copy that may be stale
     let best = load_model(config, &splits, &backend.device, &last.best_model())?;
     let (test_loss, test_accuracy) =
-        evaluate(&best, &splits.test, training.batch_size, &backend.device);
+        loss_and_accuracy(&best, &splits.test, training.batch_size, &backend.device);
     let best_metrics = &state.history[state.best_epoch - 1];
     let epochs = state.history.len() as f64;
     let summary = RunSummary {
@@ -372,7 +373,7 @@ fn run_epoch(
             "parameter {name} holds NaN or infinite values"
         )));
     }
-    let (valid_loss, valid_accuracy) = evaluate(
+    let (valid_loss, valid_accuracy) = loss_and_accuracy(
         &model.valid(),
         &splits.valid,
         training.batch_size,
@@ -484,7 +485,12 @@ fn correct(logits: &Tensor<2>, targets: &Tensor<1, Int>) -> Tensor<1, Int> {
 }
 
 /// Mean cross-entropy and accuracy of `model` (without autodiff) on `data`.
-pub fn evaluate(model: &Model, data: &Dataset, batch_size: usize, device: &Device) -> (f64, f64) {
+pub fn loss_and_accuracy(
+    model: &Model,
+    data: &Dataset,
+    batch_size: usize,
+    device: &Device,
+) -> (f64, f64) {
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let indices: Vec<usize> = (0..data.len()).collect();
     let mut loss_sum = Tensor::<1>::zeros([1], device);

@@ -2,8 +2,8 @@
 //! the files of a run directory.
 
 use super::Skipped;
+use crate::run_dir::RunFiles;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 
 /// One epoch's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,35 +108,4 @@ pub struct RunSummary {
     pub skipped_checkpoints: Vec<Skipped>,
     /// Files written.
     pub files: RunFiles,
-}
-
-/// The files of a run directory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunFiles {
-    /// The experiment config.
-    pub config: PathBuf,
-    /// Per-epoch metrics, JSON lines.
-    pub metrics_jsonl: PathBuf,
-    /// Per-epoch metrics, CSV.
-    pub metrics_csv: PathBuf,
-    /// The last checkpoint.
-    pub checkpoint: PathBuf,
-    /// The best model.
-    pub best_model: PathBuf,
-    /// This summary.
-    pub summary: PathBuf,
-}
-
-impl RunFiles {
-    /// The files of run directory `dir`.
-    pub fn new(dir: &Path) -> Self {
-        Self {
-            config: dir.join("config.toml"),
-            metrics_jsonl: dir.join("metrics.jsonl"),
-            metrics_csv: dir.join("metrics.csv"),
-            checkpoint: dir.join("checkpoints"),
-            best_model: dir.join("best").join("model.bpk"),
-            summary: dir.join("summary.json"),
-        }
-    }
 }

@@ -17,13 +17,17 @@
 //! - [`GatedLinear`]: `act(x W) ⊗ (x V)`, two projections (Burn's `SwiGlu` layer, generalised);
 //! - [`GluFeedForward`]: the transformer feed-forward block `(act(x W) ⊗ x V) W₂`, without biases
 //!   by default, as in the paper.
+//!
+//! (Over 600 lines with its tests: the three forms share the variant table, the gate resolution
+//! and the width checks, and are tested against each other.)
 
-use crate::catalog::{Activation, ActivationConfig};
 use crate::error::ActivationError;
 use crate::info::{ActivationInfo, Saturation};
-use crate::kernel::{Parametric, ParametricKernel, Pointwise, parametric};
-use crate::maxout::resolve_dim;
-use crate::real::Real;
+use crate::ops::shapes::resolve_dim;
+use crate::ops::{ParametricKernel, parametric};
+use crate::registry::kernels::with_gate;
+use crate::registry::spec::{Params, SpecArgs};
+use crate::registry::{Activation, ActivationConfig, CatalogEntry};
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
@@ -45,36 +49,6 @@ pub enum GluVariant {
     /// No activation.
     Bilinear,
 }
-
-/// Evaluates `$body` with `$gate` bound to the variant's gate activation (a unit struct with its
-/// [`Pointwise`] formula): the one place that maps a [`GluVariant`] to its activation.
-macro_rules! with_gate {
-    ($variant:expr, |$gate:ident| $body:expr) => {
-        match $variant {
-            $crate::glu::GluVariant::Glu => {
-                let $gate = $crate::activations::sigmoid::Sigmoid;
-                $body
-            }
-            $crate::glu::GluVariant::Geglu => {
-                let $gate = $crate::activations::gelu::Gelu;
-                $body
-            }
-            $crate::glu::GluVariant::Swiglu => {
-                let $gate = $crate::activations::silu::Silu;
-                $body
-            }
-            $crate::glu::GluVariant::Reglu => {
-                let $gate = $crate::activations::relu::Relu;
-                $body
-            }
-            $crate::glu::GluVariant::Bilinear => {
-                let $gate = $crate::activations::identity::Identity;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_gate;
 
 impl GluVariant {
     /// Every variant, in catalog order.
@@ -117,28 +91,6 @@ impl GluVariant {
     /// backward keeps only the two inputs.
     pub fn apply<const D: usize>(self, value: Tensor<D>, gate: Tensor<D>) -> Tensor<D> {
         parametric(value, gate, ParametricKernel::Gated(self))
-    }
-}
-
-/// The formula of every GLU variant, `f(a, b) = a · act(b)` for value `a` and gate `b`, with its
-/// partial derivatives `∂f/∂a = act(b)` and `∂f/∂b = a · act'(b)` (PyTorch's `glu_backward`), the
-/// latter through the gate's [`Pointwise::chain`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Gated<P>(pub P);
-
-impl<P: Pointwise> Parametric for Gated<P> {
-    #[inline(always)]
-    fn value<R: Real>(&self, a: R, b: R) -> R {
-        a * self.0.value(b)
-    }
-    #[inline(always)]
-    fn derivative_x<R: Real>(&self, _a: R, b: R) -> R {
-        self.0.value(b)
-    }
-    #[inline(always)]
-    fn derivative_p<R: Real>(&self, a: R, b: R) -> R {
-        // ReGLU: 0 where b ≤ 0 even for an infinite or NaN value a, as PyTorch's threshold_backward
-        self.0.chain(a, b)
     }
 }
 
@@ -190,6 +142,55 @@ impl GluConfig {
     /// is odd.
     pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
         halve(self.name(), self.dim, size)
+    }
+
+    /// The config of catalog entry `name` (`glu`, `geglu`, …) from a spec's bound arguments:
+    /// `dim`, and for `glu` any element-wise catalog entry as `gate` (`glu(gate=leaky_relu(0.2))`).
+    pub(crate) fn from_spec(name: &str, args: &mut SpecArgs) -> Result<Self, ActivationError> {
+        let variant = GluVariant::ALL
+            .into_iter()
+            .find(|v| v.name() == name)
+            .expect("every other catalog name is an entry of the registry's list");
+        let mut config = Self::new(variant);
+        args.isize("dim", &mut config.dim)?;
+        Ok(match args.raw("gate") {
+            Some(gate) => config.gated_by(gate.parse()?),
+            None => config,
+        })
+    }
+
+    /// The spec string: the name, `dim` unless -1, and a gate other than the variant's own.
+    pub fn spec(&self) -> String {
+        let mut params = Vec::new();
+        if self.dim != -1 {
+            params.push(format!("dim={}", self.dim));
+        }
+        if let Some(gate) = &self.gate {
+            params.push(format!("gate={}", gate.spec()));
+        }
+        crate::registry::spec::call(self.name(), &params)
+    }
+}
+
+/// The catalog's lines for the family: the GLU takes any gate, the named variants have theirs.
+pub(crate) const CATALOG: [CatalogEntry; 5] = [
+    entry(0, &[], &["dim", "gate"]),
+    entry(1, &[], &["dim"]),
+    entry(2, &[], &["dim"]),
+    entry(3, &[], &["dim"]),
+    entry(4, &["bilinear_glu"], &["dim"]),
+];
+
+const fn entry(
+    variant: usize,
+    aliases: &'static [&'static str],
+    params: &'static [&'static str],
+) -> CatalogEntry {
+    CatalogEntry {
+        name: INFO[variant].name,
+        aliases,
+        params,
+        info: &INFO[variant],
     }
 }
 
@@ -279,7 +280,7 @@ impl Glu {
             let value = input.clone().narrow(dim, 0, half);
             return Ok(value * gate.forward(input.narrow(dim, half, half)));
         }
-        match crate::split::glu(input.clone(), self.variant, dim) {
+        match crate::ops::grouped::glu(input.clone(), self.variant, dim) {
             Some(fused) => Ok(fused),
             None => Ok(self.variant.apply(
                 input.clone().narrow(dim, 0, half),
@@ -541,7 +542,7 @@ mod tests {
         let silu = GluConfig::new(GluVariant::Glu).gated_by(ActivationConfig::Silu);
         assert_eq!((silu.variant, silu.gate), (GluVariant::Swiglu, None));
         // a gate that changes the width is refused
-        let maxout = ActivationConfig::Maxout(crate::MaxoutGroupsConfig::new());
+        let maxout = ActivationConfig::Maxout(crate::MaxoutConfig::new());
         let err = GluConfig::new(GluVariant::Glu)
             .gated_by(maxout)
             .init(&device)
@@ -574,7 +575,8 @@ mod tests {
                     let run = |fused: bool| {
                         let x = x.clone().require_grad();
                         let y = if fused {
-                            crate::split::glu(x.clone(), variant, dim).expect("a CPU backend")
+                            crate::ops::grouped::glu(x.clone(), variant, dim)
+                                .expect("a CPU backend")
                         } else {
                             let half = out[dim];
                             x.clone().narrow(dim, 0, half)

@@ -7,7 +7,7 @@
 //! | `wgpu`, `vulkan`, `metal`, `cuda`, `rocm` | CubeCL (`Device::wgpu()`, …) | composed, fused by Burn | hand-written |
 //! | none | any other | composed | Burn's autodiff of the composition |
 //!
-//! The composed forward evaluates the same formula ([`crate::real::Real`]), so values agree on
+//! The composed forward evaluates the same formula ([`crate::math::real::Real`]), so values agree on
 //! every backend; gradients agree too, except where differentiating the composition by the chain
 //! rule meets `0 · ∞` or a kink (ELU at x ≥ 89, sigmoid at ±f32::MAX, …), which the hand-written
 //! backward avoids. Turn on the feature of each backend your `burn` dependency has.

@@ -2,7 +2,7 @@
 //!
 //! Every activation states its value and derivative once, generic over [`Real`]. The same text then
 //! runs three ways:
-//! - on [`crate::real32::F32`] lanes, inside the single-pass CPU kernels (flex, ndarray) for float32
+//! - on [`crate::math::f32::F32`] lanes, inside the single-pass CPU kernels (flex, ndarray) for float32
 //!   tensors: vectorised float32 arithmetic, within the parity bound of PyTorch;
 //! - on `f64` scalars, in the same kernels for float64 tensors;
 //! - on a backend's float tensors ([`TensorReal`]), where each operation becomes a tensor primitive.

@@ -1,17 +1,17 @@
-//! Hardshrink.
+//! HardShrink.
 use super::prelude::*;
 
-/// Configuration of [`Hardshrink`].
+/// Configuration of [`HardShrink`].
 #[derive(Config, Debug, PartialEq)]
-pub struct HardshrinkConfig {
+pub struct HardShrinkConfig {
     /// Half-width λ of the zeroed band; PyTorch calls it `lambd`.
     #[config(default = 0.5)]
     pub lambd: f64,
 }
 
-impl HardshrinkConfig {
+impl HardShrinkConfig {
     /// Builds the module; λ must be finite and non-negative.
-    pub fn init(&self) -> Result<Hardshrink, ActivationError> {
+    pub fn init(&self) -> Result<HardShrink, ActivationError> {
         require_finite("hardshrink", "lambd", self.lambd)?;
         require(
             self.lambd >= 0.0,
@@ -20,7 +20,7 @@ impl HardshrinkConfig {
             self.lambd,
             "must not be negative",
         )?;
-        Ok(Hardshrink { lambd: self.lambd })
+        Ok(HardShrink { lambd: self.lambd })
     }
 }
 
@@ -28,14 +28,14 @@ impl HardshrinkConfig {
 ///
 /// `f'(x) = 0` for `−λ ≤ x ≤ λ` (0 at ±λ), `1` otherwise, as in PyTorch.
 ///
-/// PyTorch: `torch.nn.Hardshrink(lambd=0.5)`.
+/// PyTorch: `torch.nn.HardShrink(lambd=0.5)`.
 #[derive(Module, Debug)]
-pub struct Hardshrink {
+pub struct HardShrink {
     /// Half-width of the zeroed band.
     pub lambd: f64,
 }
 
-super::pointwise_forward!(Hardshrink);
+super::pointwise_forward!(HardShrink);
 
 /// `-λ ≤ x ≤ λ`: the band both shrinkages zero, edges included (false for NaN).
 #[inline(always)]
@@ -56,7 +56,7 @@ pub(crate) fn shrink_chain<R: Real>(grad: R, x: R, lambd: f64) -> R {
     x.lt(-lambd).or(x.gt(lambd)).select(grad, x.lit(0.0))
 }
 
-impl Pointwise for Hardshrink {
+impl Pointwise for HardShrink {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         in_band(&x, self.lambd).select(x.lit(0.0), x)
@@ -74,7 +74,7 @@ impl Pointwise for Hardshrink {
 /// Catalog entry.
 pub const INFO: ActivationInfo = ActivationInfo {
     name: "hardshrink",
-    title: "Hardshrink",
+    title: "HardShrink",
     formula: "0 if -lambd ≤ x ≤ lambd, else x",
     derivative: "0 if -lambd ≤ x ≤ lambd, else 1",
     range: "{0} ∪ |x| > lambd",
@@ -84,9 +84,27 @@ pub const INFO: ActivationInfo = ActivationInfo {
     smooth: false,
     learnable: &[],
     problems: &["discontinuous at ±lambd", "no gradient inside the band"],
-    pytorch: "torch.nn.Hardshrink(lambd=0.5)",
+    pytorch: "torch.nn.HardShrink(lambd=0.5)",
     reference: "Donoho & Johnstone 1994",
 };
+
+impl Entry for HardShrink {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["lambd"];
+}
+
+impl EntryConfig for HardShrinkConfig {
+    type Module = HardShrink;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("lambd", &mut self.lambd)
+    }
+    fn build(&self, _device: &Device) -> Result<HardShrink, ActivationError> {
+        self.init()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -95,7 +113,7 @@ mod tests {
 
     #[test]
     fn zero_band_includes_its_edges() {
-        let m = HardshrinkConfig::new().init().unwrap();
+        let m = HardShrinkConfig::new().init().unwrap();
         let (y, dx) = value_and_grad(|x| m.forward(x), &[-0.5, 0.5, 1.0]);
         assert_close(&y, &[0.0, 0.0, 1.0]);
         assert_close(&dx, &[0.0, 0.0, 1.0]);

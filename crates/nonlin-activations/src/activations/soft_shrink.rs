@@ -1,17 +1,17 @@
-//! Softshrink.
+//! SoftShrink.
 use super::prelude::*;
 
-/// Configuration of [`Softshrink`].
+/// Configuration of [`SoftShrink`].
 #[derive(Config, Debug, PartialEq)]
-pub struct SoftshrinkConfig {
+pub struct SoftShrinkConfig {
     /// Half-width λ of the zeroed band; PyTorch calls it `lambd`.
     #[config(default = 0.5)]
     pub lambd: f64,
 }
 
-impl SoftshrinkConfig {
+impl SoftShrinkConfig {
     /// Builds the module; λ must be finite and non-negative.
-    pub fn init(&self) -> Result<Softshrink, ActivationError> {
+    pub fn init(&self) -> Result<SoftShrink, ActivationError> {
         require_finite("softshrink", "lambd", self.lambd)?;
         require(
             self.lambd >= 0.0,
@@ -20,7 +20,7 @@ impl SoftshrinkConfig {
             self.lambd,
             "must not be negative",
         )?;
-        Ok(Softshrink { lambd: self.lambd })
+        Ok(SoftShrink { lambd: self.lambd })
     }
 }
 
@@ -28,16 +28,16 @@ impl SoftshrinkConfig {
 ///
 /// `f'(x) = 0` for `−λ ≤ x ≤ λ` (0 at ±λ), `1` otherwise, as in PyTorch.
 ///
-/// PyTorch: `torch.nn.Softshrink(lambd=0.5)`.
+/// PyTorch: `torch.nn.SoftShrink(lambd=0.5)`.
 #[derive(Module, Debug)]
-pub struct Softshrink {
+pub struct SoftShrink {
     /// Half-width of the zeroed band.
     pub lambd: f64,
 }
 
-super::pointwise_forward!(Softshrink);
+super::pointwise_forward!(SoftShrink);
 
-impl Pointwise for Softshrink {
+impl Pointwise for SoftShrink {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         // x·0 in the band keeps a NaN input NaN, as PyTorch does.
@@ -49,18 +49,18 @@ impl Pointwise for Softshrink {
     }
     #[inline(always)]
     fn derivative<R: Real>(&self, x: R) -> R {
-        super::hardshrink::shrink_derivative(x, self.lambd)
+        super::hard_shrink::shrink_derivative(x, self.lambd)
     }
     #[inline(always)]
     fn chain<R: Real>(&self, grad: R, x: R) -> R {
-        super::hardshrink::shrink_chain(grad, x, self.lambd)
+        super::hard_shrink::shrink_chain(grad, x, self.lambd)
     }
 }
 
 /// Catalog entry.
 pub const INFO: ActivationInfo = ActivationInfo {
     name: "softshrink",
-    title: "Softshrink",
+    title: "SoftShrink",
     formula: "x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
     derivative: "0 if -lambd ≤ x ≤ lambd, else 1",
     range: "(-inf, inf)",
@@ -70,9 +70,27 @@ pub const INFO: ActivationInfo = ActivationInfo {
     smooth: false,
     learnable: &[],
     problems: &["no gradient inside the band"],
-    pytorch: "torch.nn.Softshrink(lambd=0.5)",
+    pytorch: "torch.nn.SoftShrink(lambd=0.5)",
     reference: "Donoho & Johnstone 1994",
 };
+
+impl Entry for SoftShrink {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["lambd"];
+}
+
+impl EntryConfig for SoftShrinkConfig {
+    type Module = SoftShrink;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("lambd", &mut self.lambd)
+    }
+    fn build(&self, _device: &Device) -> Result<SoftShrink, ActivationError> {
+        self.init()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -81,7 +99,7 @@ mod tests {
 
     #[test]
     fn shrinks_towards_zero() {
-        let m = SoftshrinkConfig::new().init().unwrap();
+        let m = SoftShrinkConfig::new().init().unwrap();
         let (y, dx) = value_and_grad(|x| m.forward(x), &[-2.0, 0.5, 0.2, 3.0, f32::NAN]);
         assert_close(&y, &[-1.5, 0.0, 0.0, 2.5, f32::NAN]);
         assert_close(&dx, &[1.0, 0.0, 0.0, 1.0, 0.0]);

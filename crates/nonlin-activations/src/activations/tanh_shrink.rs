@@ -1,24 +1,24 @@
-//! Tanhshrink.
+//! TanhShrink.
 use super::prelude::*;
 
-/// Tanhshrink, `f(x) = x − tanh(x)`.
+/// TanhShrink, `f(x) = x − tanh(x)`.
 ///
 /// `f'(x) = tanh²(x)`.
 ///
-/// PyTorch: `torch.nn.Tanhshrink()`.
+/// PyTorch: `torch.nn.TanhShrink()`.
 #[derive(Module, Debug, Default)]
-pub struct Tanhshrink;
+pub struct TanhShrink;
 
-impl Tanhshrink {
+impl TanhShrink {
     /// Creates the module.
     pub fn new() -> Self {
         Self
     }
 }
 
-super::pointwise_forward!(Tanhshrink);
+super::pointwise_forward!(TanhShrink);
 
-impl Pointwise for Tanhshrink {
+impl Pointwise for TanhShrink {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         x.clone() - x.tanh()
@@ -32,7 +32,7 @@ impl Pointwise for Tanhshrink {
 /// Catalog entry.
 pub const INFO: ActivationInfo = ActivationInfo {
     name: "tanhshrink",
-    title: "Tanhshrink",
+    title: "TanhShrink",
     formula: "x - tanh(x)",
     derivative: "tanh²(x)",
     range: "(-inf, inf)",
@@ -42,9 +42,13 @@ pub const INFO: ActivationInfo = ActivationInfo {
     smooth: true,
     learnable: &[],
     problems: &["flat near 0: small inputs get almost no gradient"],
-    pytorch: "torch.nn.Tanhshrink()",
+    pytorch: "torch.nn.TanhShrink()",
     reference: "-",
 };
+
+impl Entry for TanhShrink {
+    const INFO: ActivationInfo = INFO;
+}
 
 #[cfg(test)]
 mod tests {
@@ -53,7 +57,7 @@ mod tests {
 
     #[test]
     fn values_and_gradients() {
-        let (y, dx) = value_and_grad(|x| Tanhshrink::new().forward(x), &[0.0, 89.0]);
+        let (y, dx) = value_and_grad(|x| TanhShrink::new().forward(x), &[0.0, 89.0]);
         assert_close(&y, &[0.0, 88.0]);
         assert_close(&dx, &[0.0, 1.0]);
     }

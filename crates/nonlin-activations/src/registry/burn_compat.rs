@@ -1,15 +1,15 @@
 //! Conversions between nonlin's [`ActivationConfig`] and Burn's `burn::nn::ActivationConfig`.
 //!
 //! From Burn: every variant maps to the same function, except Burn's `SwiGlu` (a projection layer:
-//! use [`GatedLinearConfig::from`](crate::glu::GatedLinearConfig)) and `Shrink` with a bias other
+//! use [`GatedLinearConfig::from`](crate::activations::glu::GatedLinearConfig)) and `Shrink` with a bias other
 //! than 0 or λ. Note that the nonlin version follows PyTorch's conventions where Burn's built-ins
 //! differ (gradients at kinks, HardSigmoid's default, NaN-free ELU/SELU).
 //!
 //! To Burn: only where Burn has the function; the others are an error naming the activation.
 
 use crate::activations::*;
-use crate::catalog::ActivationConfig;
 use crate::error::ActivationError;
+use crate::registry::ActivationConfig;
 use burn::nn::activation::ActivationConfig as BurnConfig;
 
 impl TryFrom<BurnConfig> for ActivationConfig {
@@ -24,7 +24,7 @@ impl TryFrom<BurnConfig> for ActivationConfig {
             BurnConfig::PRelu(c) => C::PRelu(
                 prelu::PReluConfig::new()
                     .with_num_parameters(c.num_parameters)
-                    .with_init(c.alpha),
+                    .with_alpha(c.alpha),
             ),
             BurnConfig::Relu => C::Relu,
             BurnConfig::LeakyRelu(c) => C::LeakyRelu(
@@ -67,16 +67,16 @@ impl TryFrom<BurnConfig> for ActivationConfig {
                 C::Threshold(threshold::ThresholdConfig::new(c.alpha, 0.0))
             }
             BurnConfig::HardShrink(c) => {
-                C::Hardshrink(hardshrink::HardshrinkConfig::new().with_lambd(c.lambda))
+                C::HardShrink(hard_shrink::HardShrinkConfig::new().with_lambd(c.lambda))
             }
             BurnConfig::SoftShrink(c) => {
-                C::Softshrink(softshrink::SoftshrinkConfig::new().with_lambd(c.lambda))
+                C::SoftShrink(soft_shrink::SoftShrinkConfig::new().with_lambd(c.lambda))
             }
             BurnConfig::Shrink(c) if c.bias == c.lambda => {
-                C::Softshrink(softshrink::SoftshrinkConfig::new().with_lambd(c.lambda))
+                C::SoftShrink(soft_shrink::SoftShrinkConfig::new().with_lambd(c.lambda))
             }
             BurnConfig::Shrink(c) if c.bias == 0.0 => {
-                C::Hardshrink(hardshrink::HardshrinkConfig::new().with_lambd(c.lambda))
+                C::HardShrink(hard_shrink::HardShrinkConfig::new().with_lambd(c.lambda))
             }
             BurnConfig::Shrink(c) => {
                 return Err(ActivationError::NoCounterpart(format!(
@@ -117,7 +117,7 @@ impl TryFrom<&ActivationConfig> for BurnConfig {
             C::PRelu(c) => BurnConfig::PRelu(
                 nn::PReluConfig::new()
                     .with_num_parameters(c.num_parameters)
-                    .with_alpha(c.init),
+                    .with_alpha(c.alpha),
             ),
             C::HardSigmoid(c) => {
                 let width = c.upper - c.lower;
@@ -137,10 +137,10 @@ impl TryFrom<&ActivationConfig> for BurnConfig {
             C::Threshold(c) if c.value == 0.0 => BurnConfig::ThresholdedRelu(
                 nn::ThresholdedReluConfig::new().with_alpha(c.threshold),
             ),
-            C::Hardshrink(c) => {
+            C::HardShrink(c) => {
                 BurnConfig::HardShrink(nn::HardShrinkConfig::new().with_lambda(c.lambd))
             }
-            C::Softshrink(c) => {
+            C::SoftShrink(c) => {
                 BurnConfig::SoftShrink(nn::SoftShrinkConfig::new().with_lambda(c.lambd))
             }
             other => {

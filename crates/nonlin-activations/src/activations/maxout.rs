@@ -1,10 +1,10 @@
 //! Maxout (Goodfellow et al. 2013): the max over groups of `k` linear pieces.
 //!
 //! Two forms:
-//! - [`MaxoutGroups`]: parameter-free, the max over consecutive groups of `k` along a dimension
+//! - [`Maxout`]: parameter-free, the max over consecutive groups of `k` along a dimension
 //!   (`[..., units·k, ...] → [..., units, ...]`), for use after any layer;
-//! - [`Maxout`]: a learnable affine map to `units · k` pieces followed by that max, the layer of the
-//!   paper.
+//! - [`MaxoutLinear`]: a learnable affine map to `units · k` pieces followed by that max, the
+//!   layer of the paper (as [`super::glu::GatedLinear`] is the GLU's layer).
 //!
 //! **Ties:** the gradient goes to exactly one piece of each group, the one with the lowest index
 //! (as PyTorch's `max(dim)` does on the CPU); a NaN in a group wins over every number and the
@@ -12,14 +12,17 @@
 
 use crate::error::ActivationError;
 use crate::info::{ActivationInfo, Saturation};
+use crate::ops::shapes::resolve_dim;
+use crate::registry::spec::Params;
+use crate::registry::{Entry, EntryConfig};
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor};
 
-/// Configuration of [`MaxoutGroups`].
+/// Configuration of [`Maxout`].
 #[derive(Config, Debug, PartialEq)]
-pub struct MaxoutGroupsConfig {
+pub struct MaxoutConfig {
     /// Pieces per unit.
     #[config(default = 2)]
     pub k: usize,
@@ -28,11 +31,11 @@ pub struct MaxoutGroupsConfig {
     pub dim: isize,
 }
 
-impl MaxoutGroupsConfig {
+impl MaxoutConfig {
     /// Builds the module; `k` must be at least 1.
-    pub fn init(&self) -> Result<MaxoutGroups, ActivationError> {
+    pub fn init(&self) -> Result<Maxout, ActivationError> {
         check_k(self.k)?;
-        Ok(MaxoutGroups {
+        Ok(Maxout {
             k: self.k,
             dim: self.dim,
         })
@@ -54,14 +57,14 @@ fn check_k(k: usize) -> Result<(), ActivationError> {
 /// The max over consecutive groups of `k` elements along `dim`: element `u` of the output is the
 /// max of input elements `u·k .. u·k + k`.
 #[derive(Module, Debug)]
-pub struct MaxoutGroups {
+pub struct Maxout {
     /// Pieces per unit.
     pub k: usize,
     /// The dimension holding the pieces.
     pub dim: isize,
 }
 
-impl MaxoutGroups {
+impl Maxout {
     /// The output size of `dim` for an input of size `size`, or the error if `size` is not a
     /// multiple of `k`.
     pub fn output_size(&self, size: usize) -> Result<usize, ActivationError> {
@@ -83,7 +86,7 @@ impl MaxoutGroups {
     ) -> Result<Tensor<D>, ActivationError> {
         let dim = resolve_dim("maxout", self.dim, D)?;
         self.output_size(input.dims()[dim])?;
-        match crate::split::maxout(input.clone(), self.k, dim) {
+        match crate::ops::grouped::maxout(input.clone(), self.k, dim) {
             Some(fused) => Ok(fused),
             None => Ok(group_max_composed(input, self.k, dim)),
         }
@@ -128,26 +131,9 @@ fn first_max_index(values: Tensor<3>, k: usize) -> Tensor<3, Int> {
     key.min_dim(1).remainder_scalar(k)
 }
 
-/// A dimension index, negative counting from the end, checked against the rank.
-pub(crate) fn resolve_dim(
-    activation: &'static str,
-    dim: isize,
-    rank: usize,
-) -> Result<usize, ActivationError> {
-    let resolved = if dim < 0 { rank as isize + dim } else { dim };
-    if resolved < 0 || resolved >= rank as isize {
-        return Err(ActivationError::DimensionOutOfRange {
-            activation,
-            dim,
-            rank,
-        });
-    }
-    Ok(resolved as usize)
-}
-
-/// Configuration of the [`Maxout`] layer.
+/// Configuration of the [`MaxoutLinear`] layer.
 #[derive(Config, Debug)]
-pub struct MaxoutConfig {
+pub struct MaxoutLinearConfig {
     /// Input features.
     pub d_input: usize,
     /// Output units.
@@ -165,9 +151,9 @@ pub struct MaxoutConfig {
     pub initializer: Initializer,
 }
 
-impl MaxoutConfig {
+impl MaxoutLinearConfig {
     /// Builds the layer on `device`.
-    pub fn init(&self, device: &Device) -> Result<Maxout, ActivationError> {
+    pub fn init(&self, device: &Device) -> Result<MaxoutLinear, ActivationError> {
         check_k(self.k)?;
         for (param, value) in [("d_input", self.d_input), ("units", self.units)] {
             if value == 0 {
@@ -179,12 +165,12 @@ impl MaxoutConfig {
                 });
             }
         }
-        Ok(Maxout {
+        Ok(MaxoutLinear {
             pieces: LinearConfig::new(self.d_input, self.units * self.k)
                 .with_bias(self.bias)
                 .with_initializer(self.initializer.clone())
                 .init(device),
-            groups: MaxoutGroups { k: self.k, dim: -1 },
+            groups: Maxout { k: self.k, dim: -1 },
         })
     }
 }
@@ -194,14 +180,14 @@ impl MaxoutConfig {
 ///
 /// The pieces of unit `u` are outputs `u·k .. u·k + k` of one `Linear(d_input, units·k)`.
 #[derive(Module, Debug)]
-pub struct Maxout {
+pub struct MaxoutLinear {
     /// All pieces of all units, as one linear map.
     pub pieces: Linear,
     /// The max over each unit's pieces.
-    pub groups: MaxoutGroups,
+    pub groups: Maxout,
 }
 
-impl Maxout {
+impl MaxoutLinear {
     /// # Shapes
     /// - input: `[..., d_input]`
     /// - output: `[..., units]`
@@ -221,7 +207,7 @@ pub const INFO: ActivationInfo = ActivationInfo {
     saturation: Saturation::None,
     monotone: true,
     smooth: false,
-    learnable: &["the pieces' weights (Maxout layer)"],
+    learnable: &["the pieces' weights (MaxoutLinear layer)"],
     problems: &[
         "k times the parameters of a linear layer",
         "divides the width by k",
@@ -229,6 +215,26 @@ pub const INFO: ActivationInfo = ActivationInfo {
     pytorch: "x.unflatten(-1, (-1, k)).amax(-1)",
     reference: "Goodfellow et al. 2013",
 };
+
+impl Entry for Maxout {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["k", "dim"];
+}
+
+impl EntryConfig for MaxoutConfig {
+    type Module = Maxout;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        // k is always printed: "maxout(k=3)" says what the layer does to the width
+        params.usize("k", &mut self.k, true)?;
+        params.isize("dim", &mut self.dim)
+    }
+    fn build(&self, _device: &Device) -> Result<Maxout, ActivationError> {
+        self.init()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -241,7 +247,7 @@ mod tests {
         let device = Device::flex().autodiff();
         let x = Tensor::<2>::from_data(TensorData::from([[3.0f32, 3.0, 1.0, 5.0]]), &device)
             .require_grad();
-        let m = MaxoutGroupsConfig::new().init().unwrap();
+        let m = MaxoutConfig::new().init().unwrap();
         let y = m.forward(x.clone());
         let grads = y.clone().sum().backward();
         assert_close(&to_vec(y.flatten(0, 1)), &[3.0, 5.0]);
@@ -284,7 +290,7 @@ mod tests {
                 let run = |fused: bool| {
                     let x = x.clone().require_grad();
                     let y = if fused {
-                        crate::split::maxout(x.clone(), k, dim).expect("a CPU backend")
+                        crate::ops::grouped::maxout(x.clone(), k, dim).expect("a CPU backend")
                     } else {
                         group_max_composed(x.clone(), k, dim)
                     };
@@ -330,7 +336,7 @@ mod tests {
                 let x = Tensor::<2>::from_data(TensorData::new(xs.clone(), [1, n]), &device)
                     .require_grad();
                 let y = if fused {
-                    crate::split::maxout(x.clone(), k, 1).expect("a CPU backend")
+                    crate::ops::grouped::maxout(x.clone(), k, 1).expect("a CPU backend")
                 } else {
                     group_max_composed(x.clone(), k, 1)
                 };
@@ -352,14 +358,14 @@ mod tests {
             TensorData::from([1.0f32, f32::NAN, 2.0, 0.0]),
             &Device::flex(),
         );
-        let y = to_vec(MaxoutGroupsConfig::new().init().unwrap().forward(x));
+        let y = to_vec(MaxoutConfig::new().init().unwrap().forward(x));
         assert!(y[0].is_nan() && y[1] == 2.0, "{y:?}");
     }
 
     #[test]
     fn layer_with_two_pieces_is_the_absolute_value() {
         let device = Device::flex();
-        let mut layer = MaxoutConfig::new(1, 1).init(&device).unwrap();
+        let mut layer = MaxoutLinearConfig::new(1, 1).init(&device).unwrap();
         // pieces x and -x: max(x, -x) = |x|
         layer.pieces.weight = burn::module::Param::from_tensor(Tensor::<2>::from_data(
             TensorData::from([[1.0f32, -1.0]]),
@@ -375,10 +381,10 @@ mod tests {
 
     #[test]
     fn indivisible_width_is_a_typed_error() {
-        let m = MaxoutGroupsConfig::new().with_k(3).init().unwrap();
+        let m = MaxoutConfig::new().with_k(3).init().unwrap();
         let x = Tensor::<2>::zeros([2, 4], &Device::flex());
         let err = m.try_forward(x).unwrap_err();
         assert!(err.to_string().contains("multiple of 3"), "{err}");
-        assert!(MaxoutGroupsConfig::new().with_k(0).init().is_err());
+        assert!(MaxoutConfig::new().with_k(0).init().is_err());
     }
 }

@@ -1,9 +1,9 @@
-//! Hardtanh.
+//! HardTanh.
 use super::prelude::*;
 
-/// Configuration of [`Hardtanh`].
+/// Configuration of [`HardTanh`].
 #[derive(Config, Debug, PartialEq)]
-pub struct HardtanhConfig {
+pub struct HardTanhConfig {
     /// Lower bound.
     #[config(default = -1.0)]
     pub min_val: f64,
@@ -12,9 +12,9 @@ pub struct HardtanhConfig {
     pub max_val: f64,
 }
 
-impl HardtanhConfig {
+impl HardTanhConfig {
     /// Builds the module; the bounds must be finite and `min_val < max_val`.
-    pub fn init(&self) -> Result<Hardtanh, ActivationError> {
+    pub fn init(&self) -> Result<HardTanh, ActivationError> {
         require_finite("hardtanh", "min_val", self.min_val)?;
         require_finite("hardtanh", "max_val", self.max_val)?;
         require(
@@ -24,28 +24,28 @@ impl HardtanhConfig {
             self.max_val,
             "must be greater than min_val",
         )?;
-        Ok(Hardtanh {
+        Ok(HardTanh {
             min_val: self.min_val,
             max_val: self.max_val,
         })
     }
 }
 
-/// Hardtanh, `f(x) = clamp(x, min_val, max_val)`.
+/// HardTanh, `f(x) = clamp(x, min_val, max_val)`.
 ///
 /// `f'(x) = 1` for `min_val < x < max_val`, and `0` at and beyond the bounds: PyTorch's convention
 /// (Burn 0.22's built-in clamp passes gradient 1 at the bounds).
 ///
-/// PyTorch: `torch.nn.Hardtanh(min_val=-1.0, max_val=1.0)`.
+/// PyTorch: `torch.nn.HardTanh(min_val=-1.0, max_val=1.0)`.
 #[derive(Module, Debug)]
-pub struct Hardtanh {
+pub struct HardTanh {
     /// Lower bound.
     pub min_val: f64,
     /// Upper bound.
     pub max_val: f64,
 }
 
-super::pointwise_forward!(Hardtanh);
+super::pointwise_forward!(HardTanh);
 
 /// `clamp(x, lo, hi)` with NaN passing through, and its derivative, 0 at and beyond the bounds.
 #[inline(always)]
@@ -66,7 +66,7 @@ pub(crate) fn clamp_chain<R: Real>(grad: R, x: R, lo: f64, hi: f64) -> R {
     x.gt(lo).and(x.lt(hi)).select(grad, x.lit(0.0))
 }
 
-impl Pointwise for Hardtanh {
+impl Pointwise for HardTanh {
     #[inline(always)]
     fn value<R: Real>(&self, x: R) -> R {
         clamp_value(x, self.min_val, self.max_val)
@@ -84,7 +84,7 @@ impl Pointwise for Hardtanh {
 /// Catalog entry.
 pub const INFO: ActivationInfo = ActivationInfo {
     name: "hardtanh",
-    title: "Hardtanh",
+    title: "HardTanh",
     formula: "clamp(x, min_val, max_val)",
     derivative: "1 if min_val < x < max_val, else 0 (0 at the bounds)",
     range: "[-1, 1]",
@@ -94,9 +94,28 @@ pub const INFO: ActivationInfo = ActivationInfo {
     smooth: false,
     learnable: &[],
     problems: &["zero gradient beyond the bounds"],
-    pytorch: "torch.nn.Hardtanh(min_val=-1.0, max_val=1.0)",
+    pytorch: "torch.nn.HardTanh(min_val=-1.0, max_val=1.0)",
     reference: "Collobert 2004",
 };
+
+impl Entry for HardTanh {
+    const INFO: ActivationInfo = INFO;
+    const PARAMS: &'static [&'static str] = &["min_val", "max_val"];
+}
+
+impl EntryConfig for HardTanhConfig {
+    type Module = HardTanh;
+    fn template() -> Self {
+        Self::new()
+    }
+    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
+        params.f64("min_val", &mut self.min_val)?;
+        params.f64("max_val", &mut self.max_val)
+    }
+    fn build(&self, _device: &Device) -> Result<HardTanh, ActivationError> {
+        self.init()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -105,7 +124,7 @@ mod tests {
 
     #[test]
     fn zero_gradient_at_the_bounds() {
-        let m = HardtanhConfig::new().init().unwrap();
+        let m = HardTanhConfig::new().init().unwrap();
         let (y, dx) = value_and_grad(|x| m.forward(x), &[-2.0, -1.0, 0.5, 1.0, 3.0]);
         assert_close(&y, &[-1.0, -1.0, 0.5, 1.0, 1.0]);
         assert_close(&dx, &[0.0, 0.0, 1.0, 0.0, 0.0]);
@@ -113,7 +132,7 @@ mod tests {
 
     #[test]
     fn rejects_inverted_bounds() {
-        let err = HardtanhConfig::new().with_min_val(2.0).init().unwrap_err();
+        let err = HardTanhConfig::new().with_min_val(2.0).init().unwrap_err();
         assert!(err.to_string().contains("greater than min_val"), "{err}");
     }
 }

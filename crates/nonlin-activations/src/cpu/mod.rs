@@ -1,0 +1,102 @@
+//! Single-pass CPU kernels for flex and ndarray, and those backends' implementations of the
+//! crate's ops beside them (as burn-flex keeps `impl ActivationOps<Flex> for Flex` beside its
+//! loops).
+//!
+//! One loop over the input buffers computes each output element from the activation's formula:
+//! float32 tensors in [`F32`](crate::math::f32::F32) lanes (vectorised float32), float64 tensors
+//! in f64. Each activation gets its own loop, compiled for AVX2 or AVX-512 where the CPU has it.
+//! Large tensors are split over rayon's pool. Tensors whose dtype is neither f32 nor f64 (f16,
+//! bf16) take the composed tensor-primitive path (element-wise ops) or run in float32 and are
+//! cast back (grouped ops).
+//!
+//! - [`buffer`]: a CPU tensor's elements as a slice;
+//! - [`loops`]: chunking, threads and instruction-set dispatch;
+//! - [`elementwise`]: `f(x)`, `grad · f'(x)`, `f(x, p)` and its partial derivatives;
+//! - [`grouped`]: the GLU family and Maxout, forward and backward.
+
+// burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
+#![allow(deprecated)]
+
+mod buffer;
+mod elementwise;
+mod grouped;
+mod loops;
+#[cfg(all(test, feature = "flex", feature = "ndarray"))]
+mod tests;
+
+use crate::activations::glu::GluVariant;
+use crate::ops::ActivationBackend;
+use crate::ops::grouped::extension::{GroupedBackend, GroupedBackward};
+use crate::registry::kernels::{ParametricKernel, PointwiseKernel};
+use burn::backend::tensor::FloatTensor;
+
+/// The crate's ops on a CPU backend: the element-wise ops and the grouped reductions, each one
+/// pass over the buffers.
+macro_rules! cpu_backend {
+    ($backend:ty) => {
+        impl ActivationBackend for $backend {
+            fn pointwise(x: FloatTensor<Self>, kernel: PointwiseKernel) -> FloatTensor<Self> {
+                elementwise::pointwise::<Self>(x, &kernel)
+            }
+            fn pointwise_backward(
+                x: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                kernel: PointwiseKernel,
+            ) -> FloatTensor<Self> {
+                elementwise::pointwise_backward::<Self>(x, grad, &kernel)
+            }
+            fn parametric(
+                x: FloatTensor<Self>,
+                p: FloatTensor<Self>,
+                kernel: ParametricKernel,
+            ) -> FloatTensor<Self> {
+                elementwise::parametric::<Self>(x, p, kernel)
+            }
+            fn parametric_backward(
+                x: FloatTensor<Self>,
+                p: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                kernel: ParametricKernel,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                elementwise::parametric_backward::<Self>(x, p, grad, kernel)
+            }
+        }
+
+        impl GroupedBackend for $backend {
+            fn glu_halves(
+                x: FloatTensor<Self>,
+                variant: GluVariant,
+                dim: usize,
+            ) -> FloatTensor<Self> {
+                grouped::glu_halves::<Self>(x, variant, dim)
+            }
+            fn maxout_groups(x: FloatTensor<Self>, k: usize, dim: usize) -> FloatTensor<Self> {
+                grouped::maxout::<Self>(x, k, dim)
+            }
+        }
+
+        impl GroupedBackward for $backend {
+            fn glu_halves_backward(
+                x: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                variant: GluVariant,
+                dim: usize,
+            ) -> FloatTensor<Self> {
+                grouped::glu_halves_backward::<Self>(x, grad, variant, dim)
+            }
+            fn maxout_groups_backward(
+                x: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                k: usize,
+                dim: usize,
+            ) -> FloatTensor<Self> {
+                grouped::maxout_backward::<Self>(x, grad, k, dim)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "flex")]
+cpu_backend!(burn::backend::Flex);
+#[cfg(feature = "ndarray")]
+cpu_backend!(burn::backend::NdArray);

@@ -1,0 +1,86 @@
+//! `e^x`, `e^x − 1` and `tanh x` in float32 (Cephes `expf` reduction).
+
+use super::*;
+
+/// `2^n` for `n` in `-126..=127`, by building the exponent bits.
+#[inline(always)]
+pub(super) fn pow2i(n: i32) -> f32 {
+    f32::from_bits(((n + 127) as u32) << 23)
+}
+
+/// `P(r)` with `e^r ≈ 1 + r + r² P(r)` for `|r| ≤ ln 2 / 2` (Cephes `expf`).
+#[inline(always)]
+pub(super) fn exp_polynomial(r: f32) -> f32 {
+    polynomial(
+        r,
+        [
+            1.987_569_1e-4,
+            1.398_199_9e-3,
+            8.333_452e-3,
+            4.166_579_6e-2,
+            1.666_666_5e-1,
+            5.000_000_1e-1_f64 as f32,
+        ],
+    )
+}
+
+/// Above this, `e^x` overflows float32.
+pub(super) const EXP_OVERFLOW: f32 = 88.722_84;
+
+/// `x = n ln 2 + r` with `n = round(x log2 e)` and `|r| ≤ ln 2 / 2` (Cephes), for finite `x` in
+/// `[-126 ln 2, EXP_OVERFLOW]`: `(r, n)`.
+#[inline(always)]
+pub(super) fn exp_reduce(x: f32) -> (f32, i32) {
+    // round(x · log2 e) with the 1.5 · 2^23 trick: the sum's low mantissa bits hold n
+    const SHIFTER: f32 = 12_582_912.0;
+    let t = x * core::f32::consts::LOG2_E + SHIFTER;
+    let n = t - SHIFTER;
+    let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
+    (x - n * 0.693_359_4 - n * -2.121_944_4e-4, ni)
+}
+
+/// `y · 2^n` for `n` in `-252..=254`, the scale applied in two halves so that subnormal results
+/// and `n = 128` come out right.
+#[inline(always)]
+pub(super) fn times_pow2(y: f32, n: i32) -> f32 {
+    let half = n >> 1;
+    y * pow2i(half) * pow2i(n - half)
+}
+
+/// `e^x` (Cephes `expf`): `x = n ln 2 + r`, `e^r` by a degree-7 polynomial, times `2^n`. inf
+/// above 88.72284, 0 below -104, NaN for NaN.
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const LO: f32 = -104.0;
+    let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
+    let y = exp_polynomial(r) * (r * r) + r + 1.0;
+    select(
+        x > EXP_OVERFLOW,
+        f32::INFINITY,
+        select(x < LO, 0.0, times_pow2(y, n)),
+    )
+}
+
+/// `e^x − 1` from `exp`'s own reduction `x = n ln 2 + r`:
+/// `2^n (e^r − 1) + (2^n − 1)`, with `e^r − 1 = r + r² P(r)` (no cancellation near 0, where
+/// `n = 0` and `r = x` exactly), summed as `((e^r − 1) + (1 − 2^−n)) · 2^n` so one rounding is
+/// made and `n = 128` cannot overflow the scale. -1 below -30, inf above 88.72284, NaN for NaN.
+#[inline(always)]
+pub fn exp_m1(x: f32) -> f32 {
+    const LO: f32 = -30.0; // e^−30 is below half an ulp of 1
+    let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
+    let em1 = exp_polynomial(r) * (r * r) + r;
+    // 2^−n is only needed while it matters next to e^r (n < 25); capping keeps it a normal float
+    let offset = 1.0 - pow2i(-n.min(100));
+    let y = times_pow2(em1 + offset, n);
+    // e^x − 1 has the sign of x, −0 included (the reduction above turns −0 into +0)
+    select(x > EXP_OVERFLOW, f32::INFINITY, y.copysign(x))
+}
+
+/// `tanh x = −expm1(−2|x|) / (2 + expm1(−2|x|))`, sign restored: accurate near 0, exactly ±1 far out.
+#[inline(always)]
+pub fn tanh(x: f32) -> f32 {
+    let e = exp_m1(-2.0 * x.abs());
+    let t = -e / (e + 2.0);
+    select(x < 0.0, -t, t)
+}
