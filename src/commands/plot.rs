@@ -7,11 +7,11 @@ use clap::{Subcommand, ValueEnum};
 use nonlin_activations::{ActivationConfig, CATALOG};
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::evaluate::load_run;
-use nonlin_eval::figures::{
+use nonlin_eval::plot::{Figure, save};
+use nonlin_eval::plot::{
     activation_sheet, decision_boundary, epoch_fractions, gradient_profile, sweep_charts,
     training_curves,
 };
-use nonlin_eval::plot::{Figure, save};
 use nonlin_eval::study::track;
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,6 @@ pub mod compare;
 pub mod diagnose;
 pub mod error;
 pub mod evaluate;
-pub mod figures;
 pub mod plot;
 pub mod report;
 pub mod separability;

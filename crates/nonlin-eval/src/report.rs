@@ -4,8 +4,8 @@
 use crate::diagnose::diagnose;
 use crate::error::EvalError;
 use crate::evaluate::{evaluate, load_run};
-use crate::figures::{decision_boundary, gradient_profile, sweep_charts, training_curves};
 use crate::plot::Figure;
+use crate::plot::{decision_boundary, gradient_profile, sweep_charts, training_curves};
 use burn::module::Module;
 use nonlin_backend::Backend;
 use nonlin_train::RunSummary;

@@ -3,11 +3,11 @@
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::EvalError;
 use nonlin_eval::evaluate::evaluate_run;
-use nonlin_eval::figures::{
+use nonlin_eval::plot::save;
+use nonlin_eval::plot::{
     activation_sheet, decision_boundary, epoch_fractions, gradient_profile, sweep_charts,
     training_curves,
 };
-use nonlin_eval::plot::save;
 use nonlin_train::{ExperimentConfig, ProgressMode, RunOptions, train};
 use std::path::{Path, PathBuf};
 

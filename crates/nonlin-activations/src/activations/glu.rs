@@ -24,75 +24,13 @@
 use crate::error::ActivationError;
 use crate::info::{ActivationInfo, Saturation};
 use crate::ops::shapes::resolve_dim;
-use crate::ops::{ParametricKernel, parametric};
-use crate::registry::kernels::with_gate;
+pub use crate::registry::kernels::GluVariant;
 use crate::registry::spec::{Params, SpecArgs};
 use crate::registry::{Activation, ActivationConfig, CatalogEntry};
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
-
-/// Which activation gates the value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GluVariant {
-    /// σ: the original GLU.
-    Glu,
-    /// GELU (erf).
-    Geglu,
-    /// SiLU = Swish with β = 1.
-    Swiglu,
-    /// ReLU.
-    Reglu,
-    /// No activation.
-    Bilinear,
-}
-
-impl GluVariant {
-    /// Every variant, in catalog order.
-    pub const ALL: [GluVariant; 5] = [
-        Self::Glu,
-        Self::Geglu,
-        Self::Swiglu,
-        Self::Reglu,
-        Self::Bilinear,
-    ];
-
-    /// The gate's config: sigmoid, gelu, silu, relu or identity.
-    pub fn gate_config(self) -> ActivationConfig {
-        match self {
-            Self::Glu => ActivationConfig::Sigmoid,
-            Self::Geglu => ActivationConfig::Gelu,
-            Self::Swiglu => ActivationConfig::Silu,
-            Self::Reglu => ActivationConfig::Relu,
-            Self::Bilinear => ActivationConfig::Identity,
-        }
-    }
-
-    /// The spec name (`glu`, `geglu`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Glu => "glu",
-            Self::Geglu => "geglu",
-            Self::Swiglu => "swiglu",
-            Self::Reglu => "reglu",
-            Self::Bilinear => "bilinear",
-        }
-    }
-
-    /// Applies the gate activation, with the element-wise module's conventions.
-    pub fn gate<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
-        with_gate!(self, |gate| gate.forward(x))
-    }
-
-    /// `value ⊗ act(gate)` as one differentiable op: a single pass on the CPU backends, whose
-    /// backward keeps only the two inputs.
-    pub fn apply<const D: usize>(self, value: Tensor<D>, gate: Tensor<D>) -> Tensor<D> {
-        parametric(value, gate, ParametricKernel::Gated(self))
-    }
-}
 
 /// Configuration of [`Glu`].
 #[derive(Config, Debug, PartialEq)]

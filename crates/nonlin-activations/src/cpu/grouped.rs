@@ -5,8 +5,8 @@
 use super::buffer::*;
 use super::elementwise::*;
 use super::loops::*;
-use crate::activations::glu::GluVariant;
 use crate::ops::formula::{Gated, Parametric};
+use crate::registry::kernels::GluVariant;
 use crate::registry::kernels::with_gate;
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::{FloatDType, Shape};

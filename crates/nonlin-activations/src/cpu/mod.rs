@@ -24,9 +24,9 @@ mod loops;
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests;
 
-use crate::activations::glu::GluVariant;
 use crate::ops::ActivationBackend;
 use crate::ops::grouped::extension::{GroupedBackend, GroupedBackward};
+use crate::registry::kernels::GluVariant;
 use crate::registry::kernels::{ParametricKernel, PointwiseKernel};
 use burn::backend::tensor::FloatTensor;
 

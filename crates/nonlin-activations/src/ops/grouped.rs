@@ -9,7 +9,7 @@
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
 
-use crate::activations::glu::GluVariant;
+use crate::registry::kernels::GluVariant;
 use burn::tensor::Tensor;
 #[cfg(cpu_kernels)]
 use {burn::backend::Dispatch, extension::GroupedBackend};

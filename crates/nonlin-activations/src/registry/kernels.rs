@@ -5,6 +5,10 @@
 
 use crate::math::real::Real;
 use crate::ops::formula::{Parametric, Pointwise};
+use crate::ops::parametric;
+use crate::registry::ActivationConfig;
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
 
 /// Declares the registry of element-wise activations: the kernel enum passed through the backend
 /// extension, and its delegation to each activation's own [`Pointwise`] implementation.
@@ -69,7 +73,7 @@ pub enum ParametricKernel {
     /// `x + sin²(p·x)/p` (Snake).
     Snake,
     /// `x · act(p)`: value `x` gated by `p` (the GLU family, see [`crate::ops::formula::Gated`]).
-    Gated(crate::activations::glu::GluVariant),
+    Gated(GluVariant),
 }
 
 /// Declares a unit type whose [`Parametric`] implementation is the formulas of an activation module
@@ -150,23 +154,23 @@ impl Parametric for ParametricKernel {
 macro_rules! with_gate {
     ($variant:expr, |$gate:ident| $body:expr) => {
         match $variant {
-            $crate::activations::glu::GluVariant::Glu => {
+            $crate::registry::kernels::GluVariant::Glu => {
                 let $gate = $crate::activations::sigmoid::Sigmoid;
                 $body
             }
-            $crate::activations::glu::GluVariant::Geglu => {
+            $crate::registry::kernels::GluVariant::Geglu => {
                 let $gate = $crate::activations::gelu::Gelu;
                 $body
             }
-            $crate::activations::glu::GluVariant::Swiglu => {
+            $crate::registry::kernels::GluVariant::Swiglu => {
                 let $gate = $crate::activations::silu::Silu;
                 $body
             }
-            $crate::activations::glu::GluVariant::Reglu => {
+            $crate::registry::kernels::GluVariant::Reglu => {
                 let $gate = $crate::activations::relu::Relu;
                 $body
             }
-            $crate::activations::glu::GluVariant::Bilinear => {
+            $crate::registry::kernels::GluVariant::Bilinear => {
                 let $gate = $crate::activations::identity::Identity;
                 $body
             }
@@ -175,3 +179,64 @@ macro_rules! with_gate {
 }
 #[cfg_attr(not(cpu_kernels), allow(unused_imports))]
 pub(crate) use with_gate;
+
+/// Which activation gates the value in the GLU family (a selector of the gated kernels, so it
+/// lives with the kernel enums; [`crate::activations::glu`] re-exports it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GluVariant {
+    /// σ: the original GLU.
+    Glu,
+    /// GELU (erf).
+    Geglu,
+    /// SiLU = Swish with β = 1.
+    Swiglu,
+    /// ReLU.
+    Reglu,
+    /// No activation.
+    Bilinear,
+}
+
+impl GluVariant {
+    /// Every variant, in catalog order.
+    pub const ALL: [GluVariant; 5] = [
+        Self::Glu,
+        Self::Geglu,
+        Self::Swiglu,
+        Self::Reglu,
+        Self::Bilinear,
+    ];
+
+    /// The gate's config: sigmoid, gelu, silu, relu or identity.
+    pub fn gate_config(self) -> ActivationConfig {
+        match self {
+            Self::Glu => ActivationConfig::Sigmoid,
+            Self::Geglu => ActivationConfig::Gelu,
+            Self::Swiglu => ActivationConfig::Silu,
+            Self::Reglu => ActivationConfig::Relu,
+            Self::Bilinear => ActivationConfig::Identity,
+        }
+    }
+
+    /// The spec name (`glu`, `geglu`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Glu => "glu",
+            Self::Geglu => "geglu",
+            Self::Swiglu => "swiglu",
+            Self::Reglu => "reglu",
+            Self::Bilinear => "bilinear",
+        }
+    }
+
+    /// Applies the gate activation, with the element-wise module's conventions.
+    pub fn gate<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        with_gate!(self, |gate| gate.forward(x))
+    }
+
+    /// `value ⊗ act(gate)` as one differentiable op: a single pass on the CPU backends, whose
+    /// backward keeps only the two inputs.
+    pub fn apply<const D: usize>(self, value: Tensor<D>, gate: Tensor<D>) -> Tensor<D> {
+        parametric(value, gate, ParametricKernel::Gated(self))
+    }
+}

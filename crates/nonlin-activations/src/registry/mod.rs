@@ -260,6 +260,29 @@ macro_rules! registry {
             }
         }
 
+        #[cfg(test)]
+        impl ActivationConfig {
+            /// The names of the parameters as the config's [`EntryConfig::params`] visits them
+            /// (`None` for the GLU family, whose gate is not a visited parameter).
+            fn visited_params(&self) -> Option<Vec<String>> {
+                use ActivationConfig as C;
+                fn names<C: EntryConfig>(config: &C) -> Option<Vec<String>> {
+                    let mut writer = SpecWriter::default();
+                    let _ = config.clone().params(&mut writer);
+                    let printed = writer.into_params();
+                    Some(printed.iter().map(|p| p.split('=').next().unwrap_or("").to_string()).collect())
+                }
+                match self {
+                    $(
+                        if_config!([$($config)?], { C::$variant(c) }, { C::$variant }) =>
+                            if_config!([$($config)?], { names(c) }, { Some(Vec::new()) }),
+                    )*
+                    C::Maxout(c) => names(c),
+                    C::Glu(_) => None,
+                }
+            }
+        }
+
         /// Builds the config of catalog entry `name` from its bound arguments.
         fn build(name: &str, args: &mut SpecArgs) -> Result<ActivationConfig, ActivationError> {
             use ActivationConfig as C;

@@ -3,15 +3,20 @@
 
 use super::*;
 
+/// The shortest spec of `entry`: its name, with values for the parameters that have no default
+/// (threshold's, as in PyTorch).
+fn shortest_spec(entry: &CatalogEntry) -> &'static str {
+    if entry.name == "threshold" {
+        "threshold(1, 0)"
+    } else {
+        entry.name
+    }
+}
+
 #[test]
 fn every_catalog_name_parses_and_round_trips() {
     for entry in CATALOG {
-        // threshold has no defaults, as in PyTorch
-        let spec = if entry.name == "threshold" {
-            "threshold(1, 0)"
-        } else {
-            entry.name
-        };
+        let spec = shortest_spec(entry);
         let config: ActivationConfig = spec.parse().unwrap();
         assert_eq!(config.name(), entry.name);
         assert_eq!(entry.info.name, entry.name, "metadata of {}", entry.name);
@@ -23,6 +28,18 @@ fn every_catalog_name_parses_and_round_trips() {
                 config,
                 "{alias}"
             );
+        }
+    }
+}
+
+/// Each entry's `PARAMS` (positional order, shown by `nonlin activations`) is the order its
+/// config's `params` visits, which binds and prints them.
+#[test]
+fn declared_parameters_are_the_visited_ones() {
+    for entry in CATALOG {
+        let config: ActivationConfig = shortest_spec(entry).parse().unwrap();
+        if let Some(visited) = config.visited_params() {
+            assert_eq!(visited, entry.params, "{}", entry.name);
         }
     }
 }

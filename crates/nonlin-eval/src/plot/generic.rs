@@ -1,0 +1,80 @@
+//! Figures the caller fills: points coloured by class, and curves on linear axes.
+
+use super::panels::*;
+use super::{Figure, color};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Points coloured by class.
+#[derive(Debug, Clone)]
+pub struct Scatter {
+    /// Title.
+    pub title: String,
+    /// Axis labels.
+    pub axes: (String, String),
+    /// `(x, y, class)`.
+    pub points: Vec<(f64, f64, usize)>,
+}
+
+impl Figure for Scatter {
+    fn size(&self) -> (u32, u32) {
+        (640, 600)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let series: Vec<Series> = vec![Series {
+            name: String::new(),
+            points: self.points.iter().map(|p| (p.0, p.1)).collect(),
+        }];
+        let ((x0, x1), (y0, y1)) = bounds(&series, 0.05);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title.as_str(), ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(self.axes.0.as_str())
+            .y_desc(self.axes.1.as_str())
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(
+                self.points
+                    .iter()
+                    .map(|&(x, y, class)| Circle::new((x, y), 3, color(class).filled())),
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// Curves on linear axes.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    /// Title.
+    pub title: String,
+    /// Axis labels.
+    pub axes: (String, String),
+    /// The curves.
+    pub series: Vec<Series>,
+}
+
+impl Figure for Lines {
+    fn size(&self) -> (u32, u32) {
+        (900, 480)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        line_panel(
+            root,
+            &self.title,
+            (&self.axes.0, &self.axes.1),
+            &self.series,
+            (14, SeriesLabelPosition::UpperRight),
+        )
+    }
+}

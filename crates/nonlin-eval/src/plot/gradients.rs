@@ -1,0 +1,200 @@
+//! Per-layer gradient norms, and dead-unit and saturation fractions over epochs.
+
+use super::panels::*;
+use super::{Figure, color};
+use crate::diagnose::Diagnostics;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// ‖∂L/∂W‖ per layer for several labelled diagnostics.
+pub fn gradient_profile(title: &str, diagnostics: &[(String, Diagnostics)]) -> LayerProfile {
+    LayerProfile {
+        title: title.to_string(),
+        y_label: "‖∂L/∂W‖ (log scale)".into(),
+        series: diagnostics
+            .iter()
+            .map(|(name, d)| Series {
+                name: name.clone(),
+                points: d
+                    .layers
+                    .iter()
+                    .map(|l| (l.layer as f64, l.weight_grad_norm))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Mean dead-unit and saturation fractions over the layers, per epoch, for several models.
+pub fn epoch_fractions(
+    title: &str,
+    runs: &[(String, Vec<(usize, Diagnostics)>)],
+) -> EpochFractions {
+    let mut series = Vec::new();
+    for (name, epochs) in runs {
+        let mean =
+            |d: &Diagnostics, f: &dyn Fn(&crate::diagnose::LayerDiagnostics) -> Option<f64>| {
+                let values: Vec<f64> = d.layers.iter().filter_map(f).collect();
+                (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+            };
+        series.push(Series {
+            name: format!("{name}: dead"),
+            points: epochs
+                .iter()
+                .filter_map(|(e, d)| mean(d, &|l| Some(l.dead_fraction)).map(|v| (*e as f64, v)))
+                .collect(),
+        });
+        series.push(Series {
+            name: format!("{name}: saturated"),
+            points: epochs
+                .iter()
+                .filter_map(|(e, d)| mean(d, &|l| l.saturated_fraction).map(|v| (*e as f64, v)))
+                .collect(),
+        });
+    }
+    EpochFractions {
+        title: title.to_string(),
+        series,
+    }
+}
+
+/// A per-layer quantity for several models (e.g. ‖∂L/∂W‖), log scale.
+#[derive(Debug, Clone)]
+pub struct LayerProfile {
+    /// Title.
+    pub title: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// One series per model: `(layer, value)`.
+    pub series: Vec<Series>,
+}
+
+impl Figure for LayerProfile {
+    fn size(&self) -> (u32, u32) {
+        (900, 520)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        // zeros (gradients that underflowed float32) are drawn at the bottom edge
+        let positive = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .filter(|v| *v > 0.0);
+        let (lo, hi) = positive.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = if lo > hi {
+            (1e-12, 1.0)
+        } else {
+            (lo / 10.0, hi * 10.0)
+        };
+        let layers = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title.as_str(), ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(1.0..layers.max(2.0), (lo..hi).log_scale())
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("layer (1 = input side)")
+            .y_desc(self.y_label.as_str())
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = color(i);
+            let points: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|&(x, y)| (x, if y > 0.0 { y } else { lo }))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(s.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
+            chart
+                .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Dead-unit and saturation fractions per epoch.
+#[derive(Debug, Clone)]
+pub struct EpochFractions {
+    /// Title.
+    pub title: String,
+    /// Series of `(epoch, fraction)`.
+    pub series: Vec<Series>,
+}
+
+impl Figure for EpochFractions {
+    fn size(&self) -> (u32, u32) {
+        (900, 480)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let mut series = self.series.clone();
+        // pin the axis to [0, 1]
+        series.push(Series {
+            name: String::new(),
+            points: vec![],
+        });
+        let epochs = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title.as_str(), ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..epochs, 0.0..1.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch (0 = initialisation)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("fraction")
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(s.points.clone(), c.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(s.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())
+    }
+}
