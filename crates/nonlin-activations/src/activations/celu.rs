@@ -81,6 +81,9 @@ impl EntryConfig for CeluConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("alpha", &mut self.alpha)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<Celu, ActivationError> {
         self.init()
     }

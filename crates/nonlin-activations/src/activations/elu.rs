@@ -74,6 +74,9 @@ impl EntryConfig for EluConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("alpha", &mut self.alpha)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<Elu, ActivationError> {
         self.init()
     }

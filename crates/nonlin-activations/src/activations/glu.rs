@@ -66,6 +66,11 @@ impl GluConfig {
         }
     }
 
+    /// Checks the gate without building anything (and without a device).
+    pub fn check(&self) -> Result<(), ActivationError> {
+        check_gate(self.gate.as_deref())
+    }
+
     /// Builds the module on `device` (where a learnable gate's parameters live), or the typed
     /// error for a gate that is invalid or not element-wise.
     pub fn init(&self, device: &Device) -> Result<Glu, ActivationError> {
@@ -152,16 +157,29 @@ fn gate_module(
     gate: Option<&ActivationConfig>,
     device: &Device,
 ) -> Result<Option<Activation>, ActivationError> {
-    match gate {
-        None => Ok(None),
-        Some(gate) if gate.width_factor() != 1 => Err(ActivationError::InvalidParameter {
+    check_gate(gate)?;
+    gate.map(|gate| gate.init(device)).transpose()
+}
+
+/// A gate must be an element-wise activation (what [`ActivationConfig::init`] builds) with valid
+/// parameters.
+fn check_gate(gate: Option<&ActivationConfig>) -> Result<(), ActivationError> {
+    let Some(gate) = gate else {
+        return Ok(());
+    };
+    if gate.width_factor() != 1 {
+        return Err(ActivationError::InvalidParameter {
             activation: "glu",
             param: "gate",
             value: gate.spec(),
             requirement: "must be an element-wise activation (not Maxout or the GLU family)",
-        }),
-        Some(gate) => Ok(Some(gate.init(device)?)),
+        });
     }
+    gate.validate()?;
+    if gate.channel_parameters() > 1 {
+        return Err(ActivationError::PerChannel { spec: gate.spec() });
+    }
+    Ok(())
 }
 
 fn halve(activation: &'static str, dim: isize, size: usize) -> Result<usize, ActivationError> {

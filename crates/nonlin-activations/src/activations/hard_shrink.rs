@@ -101,6 +101,9 @@ impl EntryConfig for HardShrinkConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("lambd", &mut self.lambd)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<HardShrink, ActivationError> {
         self.init()
     }

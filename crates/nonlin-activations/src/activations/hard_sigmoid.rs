@@ -117,6 +117,9 @@ impl EntryConfig for HardSigmoidConfig {
         params.f64("lower", &mut self.lower)?;
         params.f64("upper", &mut self.upper)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<HardSigmoid, ActivationError> {
         self.init()
     }

@@ -112,6 +112,9 @@ impl EntryConfig for HardTanhConfig {
         params.f64("min_val", &mut self.min_val)?;
         params.f64("max_val", &mut self.max_val)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<HardTanh, ActivationError> {
         self.init()
     }

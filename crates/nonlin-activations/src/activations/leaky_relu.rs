@@ -80,6 +80,9 @@ impl EntryConfig for LeakyReluConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("negative_slope", &mut self.negative_slope)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<LeakyRelu, ActivationError> {
         self.init()
     }

@@ -231,6 +231,9 @@ impl EntryConfig for MaxoutConfig {
         params.usize("k", &mut self.k, true)?;
         params.isize("dim", &mut self.dim)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<Maxout, ActivationError> {
         self.init()
     }

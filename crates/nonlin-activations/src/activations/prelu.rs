@@ -16,8 +16,8 @@ pub struct PReluConfig {
 }
 
 impl PReluConfig {
-    /// Builds the module on `device`.
-    pub fn init(&self, device: &Device) -> Result<PRelu, ActivationError> {
+    /// Checks the parameters without building anything (no device needed).
+    pub fn check(&self) -> Result<(), ActivationError> {
         require_finite("prelu", "alpha", self.alpha)?;
         require(
             self.num_parameters >= 1,
@@ -26,6 +26,12 @@ impl PReluConfig {
             self.num_parameters as f64,
             "must be at least 1",
         )?;
+        Ok(())
+    }
+
+    /// Builds the module on `device`.
+    pub fn init(&self, device: &Device) -> Result<PRelu, ActivationError> {
+        self.check()?;
         Ok(PRelu {
             weight: Param::from_tensor(Tensor::<1>::full(
                 [self.num_parameters],
@@ -124,6 +130,9 @@ impl EntryConfig for PReluConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.usize("num_parameters", &mut self.num_parameters, false)?;
         params.f64("alpha", &mut self.alpha)
+    }
+    fn check(&self) -> Result<(), ActivationError> {
+        PReluConfig::check(self)
     }
     fn build(&self, device: &Device) -> Result<PRelu, ActivationError> {
         self.init(device)

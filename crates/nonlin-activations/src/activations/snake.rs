@@ -16,8 +16,8 @@ pub struct SnakeConfig {
 }
 
 impl SnakeConfig {
-    /// Builds the module on `device`.
-    pub fn init(&self, device: &Device) -> Result<Snake, ActivationError> {
+    /// Checks the parameters without building anything (no device needed).
+    pub fn check(&self) -> Result<(), ActivationError> {
         require_finite("snake", "alpha", self.alpha)?;
         require(
             self.alpha != 0.0,
@@ -33,6 +33,12 @@ impl SnakeConfig {
             self.num_parameters as f64,
             "must be at least 1",
         )?;
+        Ok(())
+    }
+
+    /// Builds the module on `device`.
+    pub fn init(&self, device: &Device) -> Result<Snake, ActivationError> {
+        self.check()?;
         Ok(Snake {
             alpha: Param::from_tensor(Tensor::<1>::full([self.num_parameters], self.alpha, device)),
         })
@@ -137,6 +143,9 @@ impl EntryConfig for SnakeConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("alpha", &mut self.alpha)?;
         params.usize("num_parameters", &mut self.num_parameters, false)
+    }
+    fn check(&self) -> Result<(), ActivationError> {
+        SnakeConfig::check(self)
     }
     fn build(&self, device: &Device) -> Result<Snake, ActivationError> {
         self.init(device)

@@ -87,6 +87,9 @@ impl EntryConfig for SoftShrinkConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("lambd", &mut self.lambd)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<SoftShrink, ActivationError> {
         self.init()
     }

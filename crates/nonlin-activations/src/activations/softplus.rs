@@ -164,6 +164,9 @@ impl EntryConfig for SoftplusConfig {
         params.f64("beta", &mut self.beta)?;
         params.f64("threshold", &mut self.threshold)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<Softplus, ActivationError> {
         self.init()
     }

@@ -85,6 +85,9 @@ impl EntryConfig for SquareplusConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.f64("b", &mut self.b)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<Squareplus, ActivationError> {
         self.init()
     }

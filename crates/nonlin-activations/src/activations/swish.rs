@@ -19,8 +19,8 @@ pub struct SwishConfig {
 }
 
 impl SwishConfig {
-    /// Builds the module on `device` (where a learnable β lives).
-    pub fn init(&self, device: &Device) -> Result<Swish, ActivationError> {
+    /// Checks the parameters without building anything (no device needed).
+    pub fn check(&self) -> Result<(), ActivationError> {
         require_finite("swish", "beta", self.beta)?;
         require(
             self.num_parameters >= 1,
@@ -29,6 +29,12 @@ impl SwishConfig {
             self.num_parameters as f64,
             "must be at least 1",
         )?;
+        Ok(())
+    }
+
+    /// Builds the module on `device` (where a learnable β lives).
+    pub fn init(&self, device: &Device) -> Result<Swish, ActivationError> {
+        self.check()?;
         let beta = self.learnable.then(|| {
             Param::from_tensor(Tensor::<1>::full([self.num_parameters], self.beta, device))
         });
@@ -151,6 +157,9 @@ impl EntryConfig for SwishConfig {
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
         params.learnable_f64("beta", &mut self.beta, &mut self.learnable)?;
         params.usize("num_parameters", &mut self.num_parameters, false)
+    }
+    fn check(&self) -> Result<(), ActivationError> {
+        SwishConfig::check(self)
     }
     fn build(&self, device: &Device) -> Result<Swish, ActivationError> {
         self.init(device)

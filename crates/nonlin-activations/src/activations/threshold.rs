@@ -99,6 +99,9 @@ impl EntryConfig for ThresholdConfig {
         params.required_f64("threshold", &mut self.threshold)?;
         params.required_f64("value", &mut self.value)
     }
+    fn check(&self) -> Result<(), ActivationError> {
+        self.init().map(drop)
+    }
     fn build(&self, _device: &Device) -> Result<Threshold, ActivationError> {
         self.init()
     }

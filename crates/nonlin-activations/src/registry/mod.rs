@@ -54,6 +54,9 @@ pub trait EntryConfig: Clone + Sized {
     fn template() -> Self;
     /// Visits every parameter in positional order: binds them from a spec, or prints them.
     fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError>;
+    /// Checks the parameters without building anything (no device needed: a build of the crate
+    /// may have no backend of its own).
+    fn check(&self) -> Result<(), ActivationError>;
     /// Builds the module on `device` (where learnable parameters live), or the typed error for
     /// a parameter out of range.
     fn build(&self, device: &Device) -> Result<Self::Module, ActivationError>;
@@ -203,6 +206,19 @@ macro_rules! registry {
                     C::Maxout(c) => AnyActivation::Maxout(c.init()?),
                     C::Glu(c) => AnyActivation::Glu(c.init(device)?),
                 })
+            }
+
+            /// Checks the parameters without building anything (and without a device).
+            pub fn validate(&self) -> Result<(), ActivationError> {
+                use ActivationConfig as C;
+                match self {
+                    $(
+                        if_config!([$($config)?], { C::$variant(c) }, { C::$variant }) =>
+                            if_config!([$($config)?], { EntryConfig::check(c) }, { Ok(()) }),
+                    )*
+                    C::Maxout(c) => EntryConfig::check(c),
+                    C::Glu(c) => c.check(),
+                }
             }
 
             /// The canonical spec name (`leaky_relu`, `swiglu`, …).
@@ -381,11 +397,6 @@ impl ActivationConfig {
         self.init_any(device)?
             .into_elementwise()
             .ok_or_else(|| ActivationError::ChangesWidth { spec: self.spec() })
-    }
-
-    /// Checks the parameters without building anything.
-    pub fn validate(&self) -> Result<(), ActivationError> {
-        self.init_any(&Device::flex()).map(|_| ())
     }
 
     /// The catalog entry of this activation.

@@ -141,8 +141,113 @@ pub trait Params {
     ) -> Result<(), ActivationError>;
 }
 
-/// A spec's arguments bound to an entry's parameter names: positional ones fill the parameters
-/// in order, `key=value` ones go by name (PyTorch's names, `lambda` for `lambd`).
+/// A spec's arguments by parameter name, shared by every spec family of nonlin (activations, data
+/// sets): positional arguments take the names of the family's positional parameters in order, a
+/// `key=value` one goes by its key (compared [`normalize`]d), each lookup marks its argument used,
+/// and [`Arguments::unused`] names one that nothing asked for (a misspelt key).
+#[derive(Debug, Clone)]
+pub struct Arguments<'a> {
+    /// `(normalized name, key as given, value)`.
+    values: Vec<(String, Option<&'a str>, &'a str)>,
+    used: Vec<bool>,
+}
+
+/// Why a spec's arguments do not bind to names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgumentError {
+    /// A positional argument after a keyword one.
+    PositionalAfterKeyword {
+        /// The argument.
+        value: String,
+    },
+    /// More positional arguments than positional parameters (none: every argument needs a name).
+    TooMany {
+        /// The argument past the last positional parameter.
+        value: String,
+    },
+    /// One parameter given twice.
+    Twice {
+        /// Its name.
+        name: String,
+    },
+}
+
+impl<'a> Arguments<'a> {
+    /// Binds `raw` (as [`parse_call`] returns it): positional arguments to `positional` in order;
+    /// `key=value` ones to `rename(key)` (a family's spellings of its own names, e.g. PyTorch's
+    /// `lambd` for `lambda`), compared normalized.
+    pub fn bind(
+        raw: Vec<(Option<&'a str>, &'a str)>,
+        positional: &[&str],
+        rename: impl Fn(&str) -> String,
+    ) -> Result<Self, ArgumentError> {
+        let mut values: Vec<(String, Option<&'a str>, &'a str)> = Vec::new();
+        let mut seen_keyword = false;
+        for (position, (key, value)) in raw.into_iter().enumerate() {
+            let name = match key {
+                Some(key) => {
+                    seen_keyword = true;
+                    normalize(&rename(&normalize(key)))
+                }
+                None if seen_keyword => {
+                    return Err(ArgumentError::PositionalAfterKeyword {
+                        value: value.to_string(),
+                    });
+                }
+                None => match positional.get(position) {
+                    Some(param) => normalize(param),
+                    None => {
+                        return Err(ArgumentError::TooMany {
+                            value: value.to_string(),
+                        });
+                    }
+                },
+            };
+            if values.iter().any(|(n, _, _)| *n == name) {
+                let name = key.map_or(name, str::to_string);
+                return Err(ArgumentError::Twice { name });
+            }
+            values.push((name, key, value));
+        }
+        let used = vec![false; values.len()];
+        Ok(Self { values, used })
+    }
+
+    /// The value given for parameter `name`, if any; marks it used.
+    pub fn get(&mut self, name: &str) -> Option<&'a str> {
+        let wanted = normalize(name);
+        let i = self.values.iter().position(|(n, _, _)| *n == wanted)?;
+        self.used[i] = true;
+        Some(self.values[i].2)
+    }
+
+    /// The value given for `name` without marking it.
+    pub fn peek(&self, name: &str) -> Option<&'a str> {
+        let wanted = normalize(name);
+        self.values
+            .iter()
+            .find(|(n, _, _)| *n == wanted)
+            .map(|(_, _, v)| *v)
+    }
+
+    /// The keys as given, of the arguments given by key.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.values.iter().filter_map(|(_, key, _)| *key)
+    }
+
+    /// The first argument no lookup asked for, as `(key as given, value)`.
+    pub fn unused(&self) -> Option<(Option<&'a str>, &'a str)> {
+        self.values
+            .iter()
+            .zip(&self.used)
+            .find(|(_, used)| !**used)
+            .map(|((_, key, value), _)| (*key, *value))
+    }
+}
+
+/// An activation spec's arguments bound to its entry's parameters: positional ones fill them in
+/// order, `key=value` ones go by name (PyTorch's names; `lambda` for `lambd`, `slope` for
+/// `negative_slope`, `init` for PReLU's `alpha`). Every key must be a parameter of the entry.
 pub(crate) struct SpecArgs {
     entry: &'static CatalogEntry,
     values: Vec<(&'static str, String)>,
@@ -158,66 +263,47 @@ impl SpecArgs {
             spec: spec.to_string(),
             reason,
         };
-        let mut values: Vec<(&'static str, String)> = Vec::new();
-        let mut seen_keyword = false;
-        for (position, (key, arg)) in raw.into_iter().enumerate() {
-            let (param, value) = match key {
-                Some(key) => {
-                    seen_keyword = true;
-                    (Self::param_named(entry, key)?, arg)
-                }
-                None if seen_keyword => {
-                    return Err(syntax(format!(
-                        "positional argument `{arg}` after a keyword argument"
-                    )));
-                }
-                None => match entry.params.get(position) {
-                    Some(param) => (*param, arg),
-                    None => {
-                        return Err(syntax(format!(
-                            "{} takes {} argument(s) ({}), got more",
-                            entry.name,
-                            entry.params.len(),
-                            entry.params.join(", ")
-                        )));
-                    }
-                },
-            };
-            if values.iter().any(|(p, _)| *p == param) {
-                return Err(syntax(format!("`{param}` is given twice")));
+        let rename = |key: &str| -> String {
+            match key {
+                "lambda" => "lambd".to_string(),
+                "slope" => "negativeslope".to_string(),
+                "init" if entry.params.contains(&"alpha") => "alpha".to_string(),
+                k => k.to_string(),
             }
-            values.push((param, value.to_string()));
-        }
-        Ok(Self { entry, values })
-    }
-
-    fn param_named(
-        entry: &'static CatalogEntry,
-        key: &str,
-    ) -> Result<&'static str, ActivationError> {
-        // PyTorch spells λ `lambd`; accept the Greek-letter spelling and the short slope name too,
-        // and PyTorch's `init` for PReLU's `alpha` (Burn's name).
-        let key = match normalize(key).as_str() {
-            "lambda" => "lambd".to_string(),
-            "slope" => "negativeslope".to_string(),
-            "init" if entry.params.contains(&"alpha") => "alpha".to_string(),
-            k => k.to_string(),
         };
-        entry
+        let mut args = Arguments::bind(raw, entry.params, rename).map_err(|e| {
+            syntax(match e {
+                ArgumentError::PositionalAfterKeyword { value } => {
+                    format!("positional argument `{value}` after a keyword argument")
+                }
+                ArgumentError::TooMany { .. } => format!(
+                    "{} takes {} argument(s) ({}), got more",
+                    entry.name,
+                    entry.params.len(),
+                    entry.params.join(", ")
+                ),
+                ArgumentError::Twice { name } => format!("`{name}` is given twice"),
+            })
+        })?;
+        let values = entry
             .params
             .iter()
-            .find(|p| normalize(p) == key)
-            .copied()
-            .ok_or_else(|| ActivationError::UnknownParameter {
+            .filter_map(|param| args.get(param).map(|v| (*param, v.to_string())))
+            .collect();
+        if let Some((key, _)) = args.unused() {
+            let key = normalize(&rename(&normalize(key.unwrap_or_default())));
+            return Err(ActivationError::UnknownParameter {
                 activation: entry.name,
-                param: key.clone(),
                 suggestion: closest(&key, entry.params.iter().copied()),
+                param: key,
                 expected: if entry.params.is_empty() {
                     "(none)".to_string()
                 } else {
                     entry.params.join(", ")
                 },
-            })
+            });
+        }
+        Ok(Self { entry, values })
     }
 
     /// The argument given for `param`, as written.

@@ -2,7 +2,7 @@
 //! `csv(path=my.csv, label=class)`, parsed from flags and TOML files and printed back.
 
 use crate::error::DataError;
-use nonlin_activations::spec::{closest, normalize, parse_call};
+use nonlin_activations::spec::{ArgumentError, Arguments, closest, normalize, parse_call};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::path::PathBuf;
@@ -146,7 +146,7 @@ impl FromStr for DatasetSpec {
             spec: spec.into(),
             reason,
         })?;
-        let mut args = Args::new(spec, call.args);
+        let mut args = Args::new(spec, call.args)?;
         let name = normalize(call.name);
         let synthetic = |kind, samples, noise, args: &mut Args| -> Result<DatasetSpec, DataError> {
             Ok(DatasetSpec::Synthetic(Synthetic {
@@ -251,26 +251,36 @@ impl Synthetic {
     }
 }
 
-/// Key/value arguments of a data spec; positional arguments are not used.
+/// Key/value arguments of a data spec (none is positional), over the shared binder: a key that
+/// no lookup asked for is an error naming the closest one that was asked for.
 struct Args<'a> {
     spec: &'a str,
-    args: Vec<(Option<&'a str>, &'a str)>,
-    used: Vec<bool>,
+    args: Arguments<'a>,
+    asked: Vec<&'static str>,
 }
 
 impl<'a> Args<'a> {
-    fn new(spec: &'a str, args: Vec<(Option<&'a str>, &'a str)>) -> Self {
-        let used = vec![false; args.len()];
-        Self { spec, args, used }
+    fn new(spec: &'a str, raw: Vec<(Option<&'a str>, &'a str)>) -> Result<Self, DataError> {
+        let args = Arguments::bind(raw, &[], str::to_string).map_err(|e| DataError::Spec {
+            spec: spec.into(),
+            reason: match e {
+                ArgumentError::TooMany { value }
+                | ArgumentError::PositionalAfterKeyword { value } => {
+                    format!("`{value}` needs a name, as in key={value}")
+                }
+                ArgumentError::Twice { name } => format!("`{name}` is given twice"),
+            },
+        })?;
+        Ok(Self {
+            spec,
+            args,
+            asked: Vec::new(),
+        })
     }
 
-    fn raw(&mut self, key: &str) -> Option<&'a str> {
-        let i = self
-            .args
-            .iter()
-            .position(|(k, _)| k.is_some_and(|k| normalize(k) == normalize(key)))?;
-        self.used[i] = true;
-        Some(self.args[i].1)
+    fn raw(&mut self, key: &'static str) -> Option<&'a str> {
+        self.asked.push(key);
+        self.args.get(key)
     }
 
     fn error(&self, reason: String) -> DataError {
@@ -280,7 +290,7 @@ impl<'a> Args<'a> {
         }
     }
 
-    fn usize(&mut self, key: &str, default: usize) -> Result<usize, DataError> {
+    fn usize(&mut self, key: &'static str, default: usize) -> Result<usize, DataError> {
         match self.raw(key) {
             None => Ok(default),
             Some(v) => v
@@ -289,7 +299,7 @@ impl<'a> Args<'a> {
         }
     }
 
-    fn f64(&mut self, key: &str, default: f64) -> Result<f64, DataError> {
+    fn f64(&mut self, key: &'static str, default: f64) -> Result<f64, DataError> {
         match self.raw(key) {
             None => Ok(default),
             Some(v) => v
@@ -298,17 +308,22 @@ impl<'a> Args<'a> {
         }
     }
 
-    fn string(&mut self, key: &str) -> Option<String> {
+    fn string(&mut self, key: &'static str) -> Option<String> {
         self.raw(key).map(str::to_string)
     }
 
     /// Every argument must have been used: a misspelt key is an error, not silently ignored.
     fn finish(self) -> Result<(), DataError> {
-        match self.args.iter().zip(&self.used).find(|(_, used)| !**used) {
+        match self.args.unused() {
             None => Ok(()),
-            Some(((Some(key), _), _)) => Err(self.error(format!("unknown parameter `{key}`"))),
-            Some(((None, value), _)) => {
-                Err(self.error(format!("`{value}` needs a name, as in key={value}")))
+            Some((key, value)) => {
+                let key = key.unwrap_or(value);
+                let hint = match closest(key, self.asked.iter().copied()) {
+                    Some(near) => format!("; did you mean `{near}`?"),
+                    None if self.asked.is_empty() => " (it takes none)".to_string(),
+                    None => format!(" (its parameters: {})", self.asked.join(", ")),
+                };
+                Err(self.error(format!("unknown parameter `{key}`{hint}")))
             }
         }
     }
@@ -454,6 +469,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown parameter `arm`"), "{err}");
+        // the shared binder: a suggestion among the names this data set asks for, duplicates and
+        // unnamed values named
+        assert!(err.contains("did you mean `arms`"), "{err}");
+        for (spec, fragment) in [
+            ("digits(n=10)", "unknown parameter `n` (it takes none)"),
+            ("xor(n=100, n=200)", "`n` is given twice"),
+            ("xor(100)", "`100` needs a name, as in key=100"),
+            ("xor(n=100, 0.1)", "`0.1` needs a name"),
+        ] {
+            let err = spec.parse::<DatasetSpec>().unwrap_err().to_string();
+            assert!(err.contains(fragment), "{spec}: {err}");
+        }
         assert!("spirals(arms=1)".parse::<DatasetSpec>().is_err());
         assert!("xor(noise=-1)".parse::<DatasetSpec>().is_err());
         assert!(
