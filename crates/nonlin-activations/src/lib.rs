@@ -13,11 +13,12 @@
 //!   names.
 //! - [`ActivationConfig::info`] gives each activation's formula, derivative, range, saturation,
 //!   monotonicity and known problems.
-//! - [`maxout`] (Goodfellow et al. 2013) and the [`glu`] family (GLU, GEGLU, SwiGLU, ReGLU,
-//!   Bilinear) as parameter-free ops and as layers with their own projections.
+//! - [`activations::maxout`] (Goodfellow et al. 2013) and the [`activations::glu`] family (GLU,
+//!   GEGLU, SwiGLU, ReGLU, Bilinear) as parameter-free ops and as layers with their own
+//!   projections.
 //!
 //! Element-wise activations run through one differentiable op with a hand-written backward
-//! ([`kernel`]), which keeps only the input and applies the activation's own derivative, so kinks
+//! ([`ops`]), which keeps only the input and applies the activation's own derivative, so kinks
 //! follow PyTorch's conventions and no NaN appears where PyTorch's gradient is finite.
 //!
 //! Every module and its config are also at the crate root, as in `burn::nn`, and [`prelude`]

@@ -4,7 +4,7 @@ use super::prelude::*;
 /// Mish, `f(x) = x tanh(softplus(x))` (Misra 2019).
 ///
 /// `f'(x) = tanh(sp) + x σ(x) sech²(sp)` with `sp = softplus(x)`, PyTorch's form. Both `tanh(sp)`
-/// and `sech²(sp)` come from one exponential (see [`softplus_terms`]) instead of an exp, a log
+/// and `sech²(sp)` come from one exponential (see `softplus_terms`) instead of an exp, a log
 /// and a tanh: no intermediate overflows, finite values and gradients for every finite input.
 ///
 /// PyTorch: `torch.nn.Mish()`.

@@ -5,7 +5,7 @@
 //! - [`parametric`]: `y = f(x, p)` with a learnable `p` of the same shape (already broadcast),
 //!   backward `dx = dy · ∂f/∂x`, `dp = dy · ∂f/∂p`;
 //!
-//! and two grouped reductions ([`grouped`]) carry Maxout and the GLU family.
+//! and two grouped reductions (`grouped`) carry Maxout and the GLU family.
 //!
 //! The autodiff graph keeps only the inputs (`x`, and `p`), never an intermediate, and the derivative
 //! is the activation's own formula ([`formula`]), so kinks follow PyTorch's conventions and no
@@ -14,8 +14,8 @@
 //!
 //! Backends: flex and ndarray run one vectorised pass over the float32/float64 buffer
 //! (`crate::cpu`, [`crate::math::f32`]); other dtypes, and the CubeCL backends (wgpu), compose
-//! tensor primitives ([`composed`]), which Burn's fusion merges into one kernel on wgpu. Each
-//! backend takes part only with its Cargo feature ([`backends`]); on a backend without one the ops
+//! tensor primitives (`composed`), which Burn's fusion merges into one kernel on wgpu. Each
+//! backend takes part only with its Cargo feature (`backends`); on a backend without one the ops
 //! compose tensor primitives on Burn's dispatch, and Burn's autodiff differentiates the
 //! composition.
 

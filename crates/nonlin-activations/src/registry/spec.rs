@@ -116,8 +116,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// One activation's parameters, visited in positional order by [`super::EntryConfig::params`]:
-/// the same code binds a spec's arguments into a config ([`SpecArgs`]) and prints a config back
-/// ([`SpecWriter`]), so a parameter's name, order and default are written once, in its file.
+/// the same code binds a spec's arguments into a config (`SpecArgs`) and prints a config back
+/// (`SpecWriter`), so a parameter's name, order and default are written once, in its file.
 pub trait Params {
     /// A number; unchanged when the spec does not give it.
     fn f64(&mut self, name: &'static str, value: &mut f64) -> Result<(), ActivationError>;
@@ -219,20 +219,6 @@ impl<'a> Arguments<'a> {
         let i = self.values.iter().position(|(n, _, _)| *n == wanted)?;
         self.used[i] = true;
         Some(self.values[i].2)
-    }
-
-    /// The value given for `name` without marking it.
-    pub fn peek(&self, name: &str) -> Option<&'a str> {
-        let wanted = normalize(name);
-        self.values
-            .iter()
-            .find(|(n, _, _)| *n == wanted)
-            .map(|(_, _, v)| *v)
-    }
-
-    /// The keys as given, of the arguments given by key.
-    pub fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.values.iter().filter_map(|(_, key, _)| *key)
     }
 
     /// The first argument no lookup asked for, as `(key as given, value)`.
@@ -506,7 +492,7 @@ pub(crate) fn format_number(v: f64) -> String {
     }
 }
 
-/// `#[serde(with = "nonlin_activations::spec_serde")]`: stores an [`ActivationConfig`] as its spec
+/// `#[serde(with = "nonlin_activations::spec_serde")]`: stores an [`ActivationConfig`](crate::ActivationConfig) as its spec
 /// string (`"leaky_relu(negative_slope=0.2)"`), which is what people write in TOML and JSON files.
 pub mod spec_serde {
     use super::super::ActivationConfig;

@@ -3,7 +3,7 @@
 //! The activation formulas of [`crate::activations`] run unchanged on [`F32`]. Every function here is
 //! branch-free straight-line code (conditions are selects, `exp` scales by building the exponent's
 //! bits), so the compiler turns a loop over a buffer into SIMD code: 8 lanes with AVX2, which the
-//! kernels in [`crate::cpu`] enable at run time where the CPU has it. libm's `expf`, `erff`, … are
+//! kernels in `crate::cpu` enable at run time where the CPU has it. libm's `expf`, `erff`, … are
 //! scalar calls and would cap the loop at one element per call.
 //!
 //! Accuracy: `exp` and `ln` are Cephes' single-precision algorithms (about 1 ulp); `ln(1 + f)` on
