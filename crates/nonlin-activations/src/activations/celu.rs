@@ -73,21 +73,9 @@ impl Entry for Celu {
     const PARAMS: &'static [&'static str] = &["alpha"];
 }
 
-impl EntryConfig for CeluConfig {
-    type Module = Celu;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("alpha", &mut self.alpha)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<Celu, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(CeluConfig => Celu, |config, params| {
+    params.f64("alpha", &mut config.alpha)
+});
 
 #[cfg(test)]
 mod tests {

@@ -66,21 +66,9 @@ impl Entry for Elu {
     const PARAMS: &'static [&'static str] = &["alpha"];
 }
 
-impl EntryConfig for EluConfig {
-    type Module = Elu;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("alpha", &mut self.alpha)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<Elu, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(EluConfig => Elu, |config, params| {
+    params.f64("alpha", &mut config.alpha)
+});
 
 #[cfg(test)]
 mod tests {

@@ -93,21 +93,9 @@ impl Entry for HardShrink {
     const PARAMS: &'static [&'static str] = &["lambd"];
 }
 
-impl EntryConfig for HardShrinkConfig {
-    type Module = HardShrink;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("lambd", &mut self.lambd)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<HardShrink, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(HardShrinkConfig => HardShrink, |config, params| {
+    params.f64("lambd", &mut config.lambd)
+});
 
 #[cfg(test)]
 mod tests {

@@ -108,22 +108,10 @@ impl Entry for HardSigmoid {
     const PARAMS: &'static [&'static str] = &["lower", "upper"];
 }
 
-impl EntryConfig for HardSigmoidConfig {
-    type Module = HardSigmoid;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("lower", &mut self.lower)?;
-        params.f64("upper", &mut self.upper)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<HardSigmoid, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(HardSigmoidConfig => HardSigmoid, |config, params| {
+    params.f64("lower", &mut config.lower)?;
+    params.f64("upper", &mut config.upper)
+});
 
 #[cfg(test)]
 mod tests {

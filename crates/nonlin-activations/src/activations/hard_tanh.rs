@@ -103,22 +103,10 @@ impl Entry for HardTanh {
     const PARAMS: &'static [&'static str] = &["min_val", "max_val"];
 }
 
-impl EntryConfig for HardTanhConfig {
-    type Module = HardTanh;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("min_val", &mut self.min_val)?;
-        params.f64("max_val", &mut self.max_val)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<HardTanh, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(HardTanhConfig => HardTanh, |config, params| {
+    params.f64("min_val", &mut config.min_val)?;
+    params.f64("max_val", &mut config.max_val)
+});
 
 #[cfg(test)]
 mod tests {

@@ -72,21 +72,9 @@ impl Entry for LeakyRelu {
     const PARAMS: &'static [&'static str] = &["negative_slope"];
 }
 
-impl EntryConfig for LeakyReluConfig {
-    type Module = LeakyRelu;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("negative_slope", &mut self.negative_slope)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<LeakyRelu, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(LeakyReluConfig => LeakyRelu, |config, params| {
+    params.f64("negative_slope", &mut config.negative_slope)
+});
 
 #[cfg(test)]
 mod tests {

@@ -13,8 +13,7 @@
 use crate::error::ActivationError;
 use crate::info::{ActivationInfo, Saturation};
 use crate::ops::shapes::resolve_dim;
-use crate::registry::spec::Params;
-use crate::registry::{Entry, EntryConfig};
+use crate::registry::Entry;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
@@ -221,23 +220,11 @@ impl Entry for Maxout {
     const PARAMS: &'static [&'static str] = &["k", "dim"];
 }
 
-impl EntryConfig for MaxoutConfig {
-    type Module = Maxout;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        // k is always printed: "maxout(k=3)" says what the layer does to the width
-        params.usize("k", &mut self.k, true)?;
-        params.isize("dim", &mut self.dim)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<Maxout, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(MaxoutConfig => Maxout, |config, params| {
+    // k is always printed: "maxout(k=3)" says what the layer does to the width
+    params.usize("k", &mut config.k, true)?;
+    params.isize("dim", &mut config.dim)
+});
 
 #[cfg(test)]
 mod tests {

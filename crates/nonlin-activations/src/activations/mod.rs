@@ -86,6 +86,37 @@ pub(crate) mod prelude {
     }
 }
 
+/// The registry's view of a config whose `init()` needs no device: the spec starts from `new()`
+/// (the `#[config(default)]`s), checking and building are `init()`, and the closure visits the
+/// parameters in positional order (`|config, params| params.f64("alpha", &mut config.alpha)`).
+macro_rules! device_free_entry {
+    ($config:ty => $module:ty, |$c:ident, $p:ident| $params:block) => {
+        impl $crate::registry::EntryConfig for $config {
+            type Module = $module;
+            fn template() -> Self {
+                Self::new()
+            }
+            fn params(
+                &mut self,
+                $p: &mut dyn $crate::registry::spec::Params,
+            ) -> Result<(), $crate::error::ActivationError> {
+                let $c = self;
+                $params
+            }
+            fn check(&self) -> Result<(), $crate::error::ActivationError> {
+                self.init().map(drop)
+            }
+            fn build(
+                &self,
+                _device: &burn::tensor::Device,
+            ) -> Result<$module, $crate::error::ActivationError> {
+                self.init()
+            }
+        }
+    };
+}
+pub(crate) use device_free_entry;
+
 /// Gives an element-wise activation module its `forward`, through the differentiable kernel.
 macro_rules! pointwise_forward {
     ($ty:ty) => {

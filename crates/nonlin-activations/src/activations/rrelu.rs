@@ -110,22 +110,10 @@ impl Entry for RRelu {
     const PARAMS: &'static [&'static str] = &["lower", "upper"];
 }
 
-impl EntryConfig for RReluConfig {
-    type Module = RRelu;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("lower", &mut self.lower)?;
-        params.f64("upper", &mut self.upper)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<RRelu, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(RReluConfig => RRelu, |config, params| {
+    params.f64("lower", &mut config.lower)?;
+    params.f64("upper", &mut config.upper)
+});
 
 #[cfg(test)]
 mod tests {

@@ -79,21 +79,9 @@ impl Entry for SoftShrink {
     const PARAMS: &'static [&'static str] = &["lambd"];
 }
 
-impl EntryConfig for SoftShrinkConfig {
-    type Module = SoftShrink;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("lambd", &mut self.lambd)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<SoftShrink, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(SoftShrinkConfig => SoftShrink, |config, params| {
+    params.f64("lambd", &mut config.lambd)
+});
 
 #[cfg(test)]
 mod tests {

@@ -155,22 +155,10 @@ impl Entry for Softplus {
     const PARAMS: &'static [&'static str] = &["beta", "threshold"];
 }
 
-impl EntryConfig for SoftplusConfig {
-    type Module = Softplus;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("beta", &mut self.beta)?;
-        params.f64("threshold", &mut self.threshold)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<Softplus, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(SoftplusConfig => Softplus, |config, params| {
+    params.f64("beta", &mut config.beta)?;
+    params.f64("threshold", &mut config.threshold)
+});
 
 #[cfg(test)]
 mod tests {

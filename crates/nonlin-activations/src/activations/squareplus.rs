@@ -77,21 +77,9 @@ impl Entry for Squareplus {
     const PARAMS: &'static [&'static str] = &["b"];
 }
 
-impl EntryConfig for SquareplusConfig {
-    type Module = Squareplus;
-    fn template() -> Self {
-        Self::new()
-    }
-    fn params(&mut self, params: &mut dyn Params) -> Result<(), ActivationError> {
-        params.f64("b", &mut self.b)
-    }
-    fn check(&self) -> Result<(), ActivationError> {
-        self.init().map(drop)
-    }
-    fn build(&self, _device: &Device) -> Result<Squareplus, ActivationError> {
-        self.init()
-    }
-}
+super::device_free_entry!(SquareplusConfig => Squareplus, |config, params| {
+    params.f64("b", &mut config.b)
+});
 
 #[cfg(test)]
 mod tests {
