@@ -5,8 +5,9 @@
 //! cargo run --release --example dying_relu [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/dying_relu.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/dying_relu.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::dying_relu::run)
+    nonlin::example::main_for(nonlin_eval::claims::dying_relu::run)
 }

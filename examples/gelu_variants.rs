@@ -4,8 +4,9 @@
 //! cargo run --release --example gelu_variants [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/gelu_variants.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/gelu_variants.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::gelu_variants::run)
+    nonlin::example::main_for(nonlin_eval::claims::gelu_variants::run)
 }

@@ -5,8 +5,9 @@
 //! cargo run --release --example linear_collapse [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/linear_collapse.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/linear_collapse.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::linear_collapse::run)
+    nonlin::example::main_for(nonlin_eval::claims::linear_collapse::run)
 }

@@ -4,8 +4,9 @@
 //! cargo run --release --example maxout [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/maxout.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/maxout.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::maxout::run)
+    nonlin::example::main_for(nonlin_eval::claims::maxout::run)
 }

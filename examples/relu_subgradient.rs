@@ -4,8 +4,9 @@
 //! cargo run --release --example relu_subgradient [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/relu_subgradient.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/relu_subgradient.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::relu_subgradient::run)
+    nonlin::example::main_for(nonlin_eval::claims::relu_subgradient::run)
 }

@@ -4,8 +4,9 @@
 //! cargo run --release --example rule_of_thumb [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/rule_of_thumb.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/rule_of_thumb.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::rule_of_thumb::run)
+    nonlin::example::main_for(nonlin_eval::claims::rule_of_thumb::run)
 }

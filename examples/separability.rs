@@ -5,10 +5,11 @@
 //! cargo run --release --example separability [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/separability.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/separability.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(|backend| {
-        nonlin::demos::separability::run(backend, std::path::Path::new("plots"))
+    nonlin::example::main_for(|backend| {
+        nonlin_eval::claims::separability::run(backend, std::path::Path::new("plots"))
     })
 }

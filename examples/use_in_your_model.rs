@@ -8,7 +8,7 @@
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nonlin::demos::Outcome;
+use nonlin::example::Outcome;
 use nonlin_activations::{ActivationConfig, ActivationError, AnyActivation};
 use nonlin_backend::Backend;
 
@@ -87,5 +87,5 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
 
 #[allow(dead_code)] // the tests include this file for `run`, not for `main`
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(run)
+    nonlin::example::main_for(run)
 }

@@ -5,8 +5,9 @@
 //! cargo run --release --example vanishing_gradients [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/vanishing_gradients.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/vanishing_gradients.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::vanishing_gradients::run)
+    nonlin::example::main_for(nonlin_eval::claims::vanishing_gradients::run)
 }

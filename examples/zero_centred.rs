@@ -5,8 +5,9 @@
 //! cargo run --release --example zero_centred [-- --backend ndarray|flex|wgpu|auto]
 //! ```
 //!
-//! The measurement lives in `src/demos/zero_centred.rs`, where `tests/examples.rs` checks its verdict.
+//! The measurement lives in `crates/nonlin-eval/src/claims/zero_centred.rs`, where
+//! `crates/nonlin-eval/tests/claims.rs` checks its verdict.
 
 fn main() -> anyhow::Result<()> {
-    nonlin::demos::main_for(nonlin::demos::zero_centred::run)
+    nonlin::example::main_for(nonlin_eval::claims::zero_centred::run)
 }

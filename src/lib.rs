@@ -1,6 +1,6 @@
-//! The `nonlin` package: the command line (`src/main.rs`) and the demos behind `examples/`.
+//! The `nonlin` package: the command line (`src/main.rs`) and what the `examples/` share.
 //!
-//! Each demo runs one claim of the nonlinearity notes, measures it, and returns its numbers with a
-//! verdict; the example prints them and the tests assert the verdicts.
+//! Each example prints one claim of the nonlinearity notes as `nonlin_eval::claims` measures it;
+//! `crates/nonlin-eval/tests/claims.rs` asserts the verdicts.
 
-pub mod demos;
+pub mod example;

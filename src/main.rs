@@ -169,28 +169,10 @@ enum Command {
         image: commands::plot::ImageFormat,
     },
     /// Benchmarks: activations (time per size, against a copy and Burn's op), training throughput,
-    /// autodiff memory.
+    /// autodiff memory, and how far the backends' numbers drift apart.
     Bench {
         #[command(subcommand)]
         what: commands::bench::BenchCommand,
-    },
-    /// Train the same model from the same weights and batches on several backends and report how
-    /// far losses, gradients and outputs drift apart.
-    CompareBackends {
-        #[command(flatten)]
-        args: Box<TrainArgs>,
-        /// Training steps.
-        #[arg(long, default_value_t = 50)]
-        steps: usize,
-        /// Backends to compare.
-        #[arg(long, value_delimiter = ',', default_value = "ndarray,flex,wgpu")]
-        backends: Vec<String>,
-        /// Draw the loss curves here (.png or .svg).
-        #[arg(long)]
-        plot: Option<PathBuf>,
-        /// Also write the comparison as JSON here.
-        #[arg(long)]
-        out: Option<PathBuf>,
     },
     /// One self-contained HTML report (figures inlined) for a run or a sweep directory.
     Report {
@@ -299,13 +281,6 @@ fn main() -> Result<()> {
         Command::Plot { what, image } => commands::plot::run(&what, image, cli.backend),
         Command::Report { dir } => commands::plot::report(&dir, cli.backend),
         Command::Bench { what } => commands::bench::run(&what),
-        Command::CompareBackends {
-            args,
-            steps,
-            backends,
-            plot,
-            out,
-        } => commands::bench::compare(&args, steps, &backends, plot, out),
         Command::Diagnose {
             args,
             probe,

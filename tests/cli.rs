@@ -443,6 +443,7 @@ fn compare_backends_reports_agreement_between_backends() {
     let dir = temp_dir("compare");
     let out = run(
         &[
+            "bench",
             "compare-backends",
             "--steps",
             "3",
@@ -477,7 +478,7 @@ fn compare_backends_reports_agreement_between_backends() {
         let logits = pair["outputs"].as_f64().unwrap();
         assert!(gradient < 1e-6 && loss < 1e-5 && logits < 1e-5, "{pair}");
     }
-    let out = run(&["compare-backends", "--backends", "flex"], &dir);
+    let out = run(&["bench", "compare-backends", "--backends", "flex"], &dir);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("at least two backends"));
 }

@@ -1,4 +1,4 @@
-//! `nonlin bench …` and `nonlin compare-backends`.
+//! `nonlin bench …`: activations, training throughput, autodiff memory, backend agreement.
 
 use super::SpecList;
 use super::train::TrainArgs;
@@ -59,6 +59,24 @@ pub enum BenchCommand {
         /// Input elements.
         #[arg(long, default_value_t = 1 << 24)]
         elements: usize,
+    },
+    /// Train the same model from the same weights and batches on several backends and report how
+    /// far losses, gradients and outputs drift apart.
+    CompareBackends {
+        #[command(flatten)]
+        args: Box<TrainArgs>,
+        /// Training steps.
+        #[arg(long, default_value_t = 50)]
+        steps: usize,
+        /// Backends to compare.
+        #[arg(long, value_delimiter = ',', default_value = "ndarray,flex,wgpu")]
+        backends: Vec<String>,
+        /// Draw the loss curves here (.png or .svg).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Also write the comparison as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -199,15 +217,22 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             }
             Ok(())
         }
+        BenchCommand::CompareBackends {
+            args,
+            steps,
+            backends,
+            plot,
+            out,
+        } => compare(args, *steps, backends, plot.as_deref(), out.as_deref()),
     }
 }
 
-pub fn compare(
+fn compare(
     args: &TrainArgs,
     steps: usize,
     backends: &[String],
-    plot: Option<PathBuf>,
-    out: Option<PathBuf>,
+    plot: Option<&Path>,
+    out: Option<&Path>,
 ) -> Result<()> {
     let config = args.experiment()?;
     let backends = select_backends(backends)?;
@@ -231,8 +256,8 @@ pub fn compare(
                 })
                 .collect(),
         };
-        save(&figure, &path)?;
+        save(&figure, path)?;
         eprintln!("wrote {}", path.display());
     }
-    write_json(&comparison, out.as_deref())
+    write_json(&comparison, out)
 }

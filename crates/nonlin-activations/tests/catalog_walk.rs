@@ -6,6 +6,8 @@
 //!
 //! A second test saves a model built from the learnable modules (PReLU, Swish-β, Snake, a Maxout
 //! layer, a GLU feed-forward block) and checks its parameter names, which the crate README lists.
+//!
+//! (Over 500 lines: one walk over the catalog, with the per-backend and per-format helpers it needs.)
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore, SafetensorsStore};

@@ -22,6 +22,9 @@
 //! wgpu Snake is compared for |x| ≤ 1e5 and only checked for NaN beyond; a GPU flushes subnormal
 //! intermediates to zero, so on wgpu the GLU pairs whose gate is −88 (σ(−88) is subnormal) are left
 //! out.
+//!
+//! (Over 500 lines: the fixture reader, the agreement rule and the special-input blocks are one
+//! comparison, read together.)
 
 use burn::tensor::{Device, Tensor, TensorData};
 use nonlin_activations::{ActivationConfig, AnyActivation};

@@ -1,4 +1,4 @@
-//! `nonlin compare-backends`: the same model (identical initial weights), seed and batches trained
+//! `nonlin bench compare-backends`: the same model (identical initial weights), seed and batches trained
 //! for N steps on several backends, and how far their losses, gradients and outputs drift apart.
 
 use crate::error::EvalError;

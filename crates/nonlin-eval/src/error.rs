@@ -11,6 +11,9 @@ pub enum EvalError {
     /// A data problem.
     #[error(transparent)]
     Data(#[from] nonlin_train::DataError),
+    /// An activation spec or parameter that is invalid.
+    #[error(transparent)]
+    Activation(#[from] nonlin_activations::ActivationError),
     /// A checkpoint that is missing, corrupt, or of another model.
     #[error("{}: {reason}", .path.display())]
     Checkpoint {

@@ -5,6 +5,7 @@
 //! SVG) and self-contained HTML reports.
 
 pub mod bench;
+pub mod claims;
 pub mod collapse;
 pub mod compare;
 pub mod diagnose;

@@ -1,5 +1,7 @@
 //! Training outcomes as measured claims: digits and spirals accuracy, the linear baseline,
 //! determinism, exact resume, divergence and run-directory safety.
+//!
+//! (Just over 500 lines: the run-directory tests share its helpers, which one file keeps in view.)
 
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_train::train::{RunFiles, RunState};

@@ -43,24 +43,13 @@ pub struct GluConfig {
     /// Any element-wise activation of the catalog as the gate, in place of the variant's own
     /// (`glu(gate=gelu_tanh)`: Gemma's GeGLU with the tanh GELU); `None` uses the variant's.
     #[config(default = "None")]
-    pub gate: Option<Box<ActivationConfig>>,
+    pub gate_activation: Option<Box<ActivationConfig>>,
 }
 
 impl GluConfig {
-    /// The same unit with `gate` as its gate: one of the named variants' own gates (sigmoid, gelu,
-    /// silu, relu, identity) gives that variant (`glu(gate=silu)` is `swiglu`).
-    pub fn gated_by(self, gate: ActivationConfig) -> Self {
-        let (variant, gate) = canonical_gate(self.variant, gate);
-        Self {
-            variant,
-            gate,
-            ..self
-        }
-    }
-
     /// The canonical spec name: the variant's, or `glu` for another gate.
     pub fn name(&self) -> &'static str {
-        match self.gate {
+        match self.gate_activation {
             Some(_) => "glu",
             None => self.variant.name(),
         }
@@ -68,7 +57,7 @@ impl GluConfig {
 
     /// Checks the gate without building anything (and without a device).
     pub fn check(&self) -> Result<(), ActivationError> {
-        check_gate(self.gate.as_deref())
+        check_gate(self.gate_activation.as_deref())
     }
 
     /// Builds the module on `device` (where a learnable gate's parameters live), or the typed
@@ -77,7 +66,7 @@ impl GluConfig {
         Ok(Glu {
             variant: self.variant,
             dim: self.dim,
-            gate: gate_module(self.gate.as_deref(), device)?,
+            gate_activation: gate_module(self.gate_activation.as_deref(), device)?,
         })
     }
 
@@ -108,7 +97,7 @@ impl GluConfig {
         if self.dim != -1 {
             params.push(format!("dim={}", self.dim));
         }
-        if let Some(gate) = &self.gate {
+        if let Some(gate) = &self.gate_activation {
             params.push(format!("gate={}", gate.spec()));
         }
         crate::registry::spec::call(self.name(), &params)
@@ -136,6 +125,26 @@ const fn entry(
         info: &INFO[variant],
     }
 }
+
+/// `gated_by` for the three forms, whose configs share the fields `variant` and `gate_activation`.
+macro_rules! gated_by {
+    ($($config:ty),*) => {$(
+        impl $config {
+            /// The same with `gate` as its gate: one of the named variants' own gates (sigmoid,
+            /// gelu, silu, relu, identity) gives that variant (`glu(gate=silu)` is `swiglu`), any
+            /// other element-wise activation of the catalog is kept as `gate_activation`.
+            pub fn gated_by(self, gate: ActivationConfig) -> Self {
+                let (variant, gate_activation) = canonical_gate(self.variant, gate);
+                Self {
+                    variant,
+                    gate_activation,
+                    ..self
+                }
+            }
+        }
+    )*};
+}
+gated_by!(GluConfig, GatedLinearConfig, GluFeedForwardConfig);
 
 /// `gate` with one of the named variants' own gates as that variant (`silu` gives SwiGLU), else kept.
 fn canonical_gate(
@@ -201,13 +210,13 @@ fn halve(activation: &'static str, dim: isize, size: usize) -> Result<usize, Act
 /// another gate (`glu(gate=gelu_tanh)`) composes `a ⊗ gate(b)` from the gate's own op.
 #[derive(Module, Debug)]
 pub struct Glu {
-    /// Which activation gates the value (unless `gate` is set).
+    /// Which activation gates the value (unless `gate_activation` is set).
     #[module(skip)]
     pub variant: GluVariant,
     /// The dimension split in two halves.
     pub dim: isize,
     /// Another element-wise gate, in place of the variant's.
-    pub gate: Option<Activation>,
+    pub gate_activation: Option<Activation>,
 }
 
 impl Glu {
@@ -219,7 +228,7 @@ impl Glu {
 
     /// The spec name: the variant's, or `glu` for another gate.
     fn name(&self) -> &'static str {
-        match self.gate {
+        match self.gate_activation {
             Some(_) => "glu",
             None => self.variant.name(),
         }
@@ -232,7 +241,7 @@ impl Glu {
     ) -> Result<Tensor<D>, ActivationError> {
         let dim = resolve_dim(self.name(), self.dim, D)?;
         let half = self.output_size(input.dims()[dim])?;
-        if let Some(gate) = &self.gate {
+        if let Some(gate) = &self.gate_activation {
             let value = input.clone().narrow(dim, 0, half);
             return Ok(value * gate.forward(input.narrow(dim, half, half)));
         }
@@ -278,16 +287,6 @@ pub struct GatedLinearConfig {
 }
 
 impl GatedLinearConfig {
-    /// The same layer gated by `gate` (one of the named variants' own gates gives that variant).
-    pub fn gated_by(self, gate: ActivationConfig) -> Self {
-        let (variant, gate_activation) = canonical_gate(self.variant, gate);
-        Self {
-            variant,
-            gate_activation,
-            ..self
-        }
-    }
-
     /// Builds the layer on `device`, or the typed error for a gate that is invalid or not
     /// element-wise.
     pub fn init(&self, device: &Device) -> Result<GatedLinear, ActivationError> {
@@ -361,16 +360,6 @@ pub struct GluFeedForwardConfig {
 }
 
 impl GluFeedForwardConfig {
-    /// The same block gated by `gate` (one of the named variants' own gates gives that variant).
-    pub fn gated_by(self, gate: ActivationConfig) -> Self {
-        let (variant, gate_activation) = canonical_gate(self.variant, gate);
-        Self {
-            variant,
-            gate_activation,
-            ..self
-        }
-    }
-
     /// Builds the block on `device`, or the typed error for a gate that is invalid or not
     /// element-wise.
     pub fn init(&self, device: &Device) -> Result<GluFeedForward, ActivationError> {
@@ -496,7 +485,10 @@ mod tests {
         assert_close(&to_vec(y), &to_vec(x.narrow(0, 0, 2) * gate));
         // a named variant's own gate gives that variant
         let silu = GluConfig::new(GluVariant::Glu).gated_by(ActivationConfig::Silu);
-        assert_eq!((silu.variant, silu.gate), (GluVariant::Swiglu, None));
+        assert_eq!(
+            (silu.variant, silu.gate_activation),
+            (GluVariant::Swiglu, None)
+        );
         // a gate that changes the width is refused
         let maxout = ActivationConfig::Maxout(crate::MaxoutConfig::new());
         let err = GluConfig::new(GluVariant::Glu)

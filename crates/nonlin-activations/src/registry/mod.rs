@@ -271,7 +271,7 @@ macro_rules! registry {
                             if_config!([$($config)?], { EntryConfig::is_learnable(c) }, { false }),
                     )*
                     C::Maxout(_) => false,
-                    C::Glu(c) => c.gate.as_ref().is_some_and(|gate| gate.is_learnable()),
+                    C::Glu(c) => c.gate_activation.as_ref().is_some_and(|gate| gate.is_learnable()),
                 }
             }
         }

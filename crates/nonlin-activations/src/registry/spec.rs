@@ -1,6 +1,9 @@
 //! The `name(arg, key=value, …)` syntax shared by activation specs and the other spec strings of
 //! nonlin (data sets, models), the "did you mean" suggestions, and how an activation's
 //! parameters bind from a spec and print back ([`Params`]).
+//!
+//! (Over 500 lines with its tests: the syntax, the binder and the printer are one grammar, and the
+//! tests check that each reads what the other writes.)
 
 use super::CatalogEntry;
 use crate::error::ActivationError;

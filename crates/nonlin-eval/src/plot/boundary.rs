@@ -1,5 +1,6 @@
 //! A 2-D model's predicted classes over the plane, with its test points.
 
+use super::panels::titled_chart;
 use super::{Figure, color};
 use crate::evaluate::{LoadedRun, predictions};
 use burn::module::Module;
@@ -92,13 +93,7 @@ impl Figure for DecisionBoundary {
         let ((x0, x1), (y0, y1)) = self.extent;
         let n = self.resolution;
         let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title.as_str(), ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(|e| e.to_string())?;
+        let mut chart = titled_chart(root, &self.title, (18, 10), (40, 50), (x0..x1, y0..y1))?;
         chart
             .configure_mesh()
             .x_desc("x₁ (scaled)")

@@ -27,13 +27,7 @@ impl Figure for Scatter {
             points: self.points.iter().map(|p| (p.0, p.1)).collect(),
         }];
         let ((x0, x1), (y0, y1)) = bounds(&series, 0.05);
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title.as_str(), ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(|e| e.to_string())?;
+        let mut chart = titled_chart(root, &self.title, (18, 10), (40, 60), (x0..x1, y0..y1))?;
         chart
             .configure_mesh()
             .x_desc(self.axes.0.as_str())

@@ -92,13 +92,13 @@ impl Figure for LayerProfile {
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
             .fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title.as_str(), ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .build_cartesian_2d(1.0..layers.max(2.0), (lo..hi).log_scale())
-            .map_err(|e| e.to_string())?;
+        let mut chart = titled_chart(
+            root,
+            &self.title,
+            (16, 10),
+            (40, 80),
+            (1.0..layers.max(2.0), (lo..hi).log_scale()),
+        )?;
         chart
             .configure_mesh()
             .x_desc("layer (1 = input side)")
@@ -110,31 +110,21 @@ impl Figure for LayerProfile {
             .draw()
             .map_err(|e| e.to_string())?;
         for (i, s) in self.series.iter().enumerate() {
-            let c = color(i);
             let points: Vec<(f64, f64)> = s
                 .points
                 .iter()
                 .map(|&(x, y)| (x, if y > 0.0 { y } else { lo }))
                 .collect();
+            labelled_line(&mut chart, i, &s.name, points.clone())?;
             chart
-                .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(s.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
-            chart
-                .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 3, color(i).filled())),
+                )
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, 14, SeriesLabelPosition::LowerRight)
     }
 }
 
@@ -163,13 +153,13 @@ impl Figure for EpochFractions {
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
             .fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title.as_str(), ("sans-serif", 20))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..epochs, 0.0..1.0)
-            .map_err(|e| e.to_string())?;
+        let mut chart = titled_chart(
+            root,
+            &self.title,
+            (20, 10),
+            (40, 60),
+            (0.0..epochs, 0.0..1.0),
+        )?;
         chart
             .configure_mesh()
             .x_desc("epoch (0 = initialisation)")
@@ -180,21 +170,8 @@ impl Figure for EpochFractions {
             .draw()
             .map_err(|e| e.to_string())?;
         for (i, s) in self.series.iter().enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(LineSeries::new(s.points.clone(), c.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(s.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
+            labelled_line(&mut chart, i, &s.name, s.points.iter().copied())?;
         }
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, 14, SeriesLabelPosition::MiddleRight)
     }
 }

@@ -1,7 +1,9 @@
-//! What the drawings share: named series, their bounds, tick labels and a line panel.
+//! What the drawings share: named series, their bounds, tick labels, the chart frame, labelled
+//! lines, the legend and a line panel.
 
 use super::color;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged};
 use plotters::prelude::*;
 
 /// A named curve.
@@ -41,21 +43,83 @@ pub(super) fn tick(v: &f64) -> String {
     }
 }
 
+/// A 2-D chart drawn into `DB`, with the axes `X` and `Y` were given as.
+pub(super) type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// A chart with its caption (`font` points), a `margin` and label areas for the axes: how every
+/// figure starts.
+pub(super) fn titled_chart<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (font, margin): (u32, u32),
+    (x_labels, y_labels): (u32, u32),
+    (x, y): (X, Y),
+) -> Result<Chart<'a, DB, X, Y>, String> {
+    ChartBuilder::on(area)
+        .caption(title, ("sans-serif", font))
+        .margin(margin)
+        .x_label_area_size(x_labels)
+        .y_label_area_size(y_labels)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())
+}
+
+/// Draws `points` as series `i`'s line (its palette colour, 2 px) with a legend entry `name`.
+pub(super) fn labelled_line<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    i: usize,
+    name: &str,
+    points: impl IntoIterator<Item = (f64, f64)>,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let c = color(i);
+    chart
+        .draw_series(LineSeries::new(points, c.stroke_width(2)))
+        .map_err(|e| e.to_string())?
+        .label(name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    Ok(())
+}
+
+/// The legend of the labelled series, on a translucent white box, at `position`.
+pub(super) fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    font: u32,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", font))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 pub(super) fn line_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     (x_label, y_label): (&str, &str),
     series: &[Series],
-    (font, legend): (u32, SeriesLabelPosition),
+    (font, position): (u32, SeriesLabelPosition),
 ) -> Result<(), String> {
     let ((x0, x1), (y0, y1)) = bounds(series, 0.05);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", font + 4))
-        .margin(8)
-        .x_label_area_size(font * 2 + 8)
-        .y_label_area_size(font * 3 + 12)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(|e| e.to_string())?;
+    let mut chart = titled_chart(
+        area,
+        title,
+        (font + 4, 8),
+        (font * 2 + 8, font * 3 + 12),
+        (x0..x1, y0..y1),
+    )?;
     chart
         .configure_mesh()
         .x_desc(x_label)
@@ -66,25 +130,12 @@ pub(super) fn line_panel<DB: DrawingBackend>(
         .draw()
         .map_err(|e| e.to_string())?;
     for (i, s) in series.iter().enumerate() {
-        let c = color(i);
-        chart
-            .draw_series(LineSeries::new(
-                s.points
-                    .iter()
-                    .copied()
-                    .filter(|(x, y)| x.is_finite() && y.is_finite()),
-                c.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        let finite = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite());
+        labelled_line(&mut chart, i, &s.name, finite)?;
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", font))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(legend)
-        .draw()
-        .map_err(|e| e.to_string())
+    legend(&mut chart, font, position)
 }

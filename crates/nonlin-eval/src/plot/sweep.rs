@@ -1,5 +1,6 @@
 //! A sweep's mean test accuracy ± std per activation.
 
+use super::panels::titled_chart;
 use super::{Figure, color};
 use nonlin_train::sweep::SweepTable;
 use plotters::coord::Shift;
@@ -44,14 +45,14 @@ impl Figure for SweepChart {
         let lo = self.bars.iter().map(|b| b.1 - b.2).fold(1.0, f64::min);
         let lo = ((lo - 0.05).max(0.0) * 20.0).floor() / 20.0;
         let n = self.bars.len().max(1);
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title.as_str(), ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(90)
-            .y_label_area_size(60)
-            // a segmented range 0..k has k + 1 segments
-            .build_cartesian_2d((0..n - 1).into_segmented(), lo..1.0)
-            .map_err(|e| e.to_string())?;
+        // a segmented range 0..k has k + 1 segments
+        let mut chart = titled_chart(
+            root,
+            &self.title,
+            (18, 10),
+            (90, 60),
+            ((0..n - 1).into_segmented(), lo..1.0),
+        )?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
         chart
             .configure_mesh()

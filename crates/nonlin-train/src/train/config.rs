@@ -98,7 +98,7 @@ impl Default for TrainingConfig {
 }
 
 impl TrainingConfig {
-    /// The settings the demos, the claims and the tests use on the small 2-D data sets: 100 epochs
+    /// The settings the claims and the tests use on the small 2-D data sets: 100 epochs
     /// of Adam at learning rate 0.01 in batches of 32, which train them to convergence in seconds.
     /// The one place they are written.
     pub fn small_data() -> Self {

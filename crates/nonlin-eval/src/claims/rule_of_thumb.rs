@@ -2,15 +2,15 @@
 //! end trial and error — as a small sweep: seven activations × 3 seeds on the digits (MLP 64-128-10,
 //! 30 epochs) and on 3-arm spirals (MLP 2-64-64-3, 100 epochs), ranked by mean test accuracy.
 
-use super::Outcome;
+use super::{Outcome, Result};
+use crate::study::train_on;
 use nonlin_backend::Backend;
-use nonlin_eval::study::train_on;
 use nonlin_train::{ExperimentConfig, TrainingConfig};
 
 /// The sweep's own default candidates.
 const ACTIVATIONS: [&str; 7] = nonlin_train::sweep::SweepConfig::DEFAULT_ACTIVATIONS;
 
-fn accuracy(config: &ExperimentConfig, backend: &Backend) -> anyhow::Result<f64> {
+fn accuracy(config: &ExperimentConfig, backend: &Backend) -> Result<f64> {
     let splits = nonlin_train::data::load(&config.data, config.seed)?;
     Ok(
         train_on(&config.model, &splits, config, backend, |_, _| {})?
@@ -18,7 +18,7 @@ fn accuracy(config: &ExperimentConfig, backend: &Backend) -> anyhow::Result<f64>
     )
 }
 
-pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
+pub fn run(backend: &Backend) -> Result<Outcome> {
     let mut report = String::new();
     let mut holds = true;
     let mut lines = Vec::new();

@@ -3,9 +3,9 @@
 //! a lower learning rate each prevent it. Dead units are counted on 256 training samples after
 //! every epoch (MLP 64-64-64-10 on the digits).
 
-use super::Outcome;
+use super::{Outcome, Result};
+use crate::study::track;
 use nonlin_backend::Backend;
-use nonlin_eval::study::track;
 use nonlin_train::ExperimentConfig;
 
 struct Scenario {
@@ -15,7 +15,7 @@ struct Scenario {
     bias: Option<f64>,
 }
 
-pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
+pub fn run(backend: &Backend) -> Result<Outcome> {
     let scenarios = [
         Scenario {
             name: "ReLU, negative bias (-1)",

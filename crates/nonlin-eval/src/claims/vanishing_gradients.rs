@@ -2,13 +2,13 @@
 //! of a 20-layer MLP (32 units, digits) at initialisation and after 10 epochs, and which networks
 //! learn at all (10 classes: chance is 0.1). ReLU and GELU use Kaiming initialisation, sigmoid and tanh PyTorch's default.
 
-use super::Outcome;
+use super::{Outcome, Result};
+use crate::study::track;
 use nonlin_backend::Backend;
-use nonlin_eval::study::track;
 use nonlin_train::ExperimentConfig;
 use nonlin_train::model::{Init, ModelKind};
 
-pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
+pub fn run(backend: &Backend) -> Result<Outcome> {
     let mut report = String::from(
         "20 layers of 32 units on digits; ‖dL/dW‖ of layers 1, 10, 20 at init | first/last at init -> after 10 epochs | test accuracy\n",
     );
@@ -29,9 +29,8 @@ pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
         let tracked = track(&config, backend, 256, 1e-3)?;
         let init_d = &tracked.epochs[0].1;
         let norm = |i: usize| init_d.layers[i].weight_grad_norm;
-        let ratio = |d: &nonlin_eval::diagnose::Diagnostics| {
-            d.first_to_last_gradient_ratio().unwrap_or(0.0)
-        };
+        let ratio =
+            |d: &crate::diagnose::Diagnostics| d.first_to_last_gradient_ratio().unwrap_or(0.0);
         let (at_init, trained) = (ratio(init_d), ratio(&tracked.epochs.last().unwrap().1));
         report.push_str(&format!(
             "  {activation:<8} {:>9.2e} {:>9.2e} {:>9.2e} | {at_init:>9.2e} -> {trained:>9.2e} | {:.4}\n",

@@ -3,7 +3,7 @@
 //! exactly. Shown twice: with the weights set by hand (error 0), and learned by gradient descent
 //! from random weights (maximum error on [-3, 3]).
 
-use super::Outcome;
+use super::{Outcome, Result, floats};
 use burn::module::Param;
 use burn::nn::loss::{MseLoss, Reduction};
 use burn::optim::{AdamConfig, GradientsParams};
@@ -43,13 +43,9 @@ fn target(t: &Target, x: f32) -> f32 {
         .fold(f32::MIN, f32::max)
 }
 
-fn max_error(layer: &MaxoutLinear, xs: &[f32], ys: &[f32], device: &Device) -> anyhow::Result<f64> {
+fn max_error(layer: &MaxoutLinear, xs: &[f32], ys: &[f32], device: &Device) -> Result<f64> {
     let x = Tensor::<2>::from_data(TensorData::new(xs.to_vec(), [xs.len(), 1]), device);
-    let out: Vec<f32> = layer
-        .forward(x)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec()?;
+    let out = floats(layer.forward(x).into_data())?;
     Ok(out
         .iter()
         .zip(ys)
@@ -57,8 +53,8 @@ fn max_error(layer: &MaxoutLinear, xs: &[f32], ys: &[f32], device: &Device) -> a
         .fold(0.0, f64::max))
 }
 
-pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
-    nonlin_train::train::with_backend_rng(|| -> anyhow::Result<Outcome> {
+pub fn run(backend: &Backend) -> Result<Outcome> {
+    nonlin_train::train::with_backend_rng(|| -> Result<Outcome> {
         let xs: Vec<f32> = (0..=600).map(|i| -3.0 + i as f32 * 0.01).collect();
         let mut report = String::from(
             "target                      k   max |error|, weights by hand   learned (2000 Adam steps)\n",

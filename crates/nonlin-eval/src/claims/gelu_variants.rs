@@ -2,19 +2,19 @@
 //! approximation x·σ(1.702x) (QuickGELU). Maximum error against the exact GELU and where it occurs,
 //! on [-8, 8] in steps of 0.001, and the forward time of each at 2^20 elements (median of 7).
 
-use super::Outcome;
+use super::{Outcome, Result, floats};
 use burn::tensor::{Distribution, Tensor, TensorData};
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::Backend;
 use std::time::Instant;
 
-fn values(spec: &str, xs: &[f32], backend: &Backend) -> anyhow::Result<Vec<f32>> {
+fn values(spec: &str, xs: &[f32], backend: &Backend) -> Result<Vec<f32>> {
     let activation = spec.parse::<ActivationConfig>()?.init(&backend.device)?;
     let x = Tensor::<1>::from_data(TensorData::new(xs.to_vec(), [xs.len()]), &backend.device);
-    Ok(activation.forward(x).into_data().try_into_vec()?)
+    floats(activation.forward(x).into_data())
 }
 
-fn median_seconds(spec: &str, backend: &Backend) -> anyhow::Result<f64> {
+fn median_seconds(spec: &str, backend: &Backend) -> Result<f64> {
     let activation = spec.parse::<ActivationConfig>()?.init(&backend.device)?;
     let x = Tensor::<1>::random([1 << 20], Distribution::Normal(0.0, 3.0), &backend.device);
     let mut times = Vec::new();
@@ -30,7 +30,7 @@ fn median_seconds(spec: &str, backend: &Backend) -> anyhow::Result<f64> {
     Ok(times[times.len() / 2])
 }
 
-pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
+pub fn run(backend: &Backend) -> Result<Outcome> {
     let xs: Vec<f32> = (0..=16000).map(|i| -8.0 + i as f32 * 0.001).collect();
     let exact = values("gelu", &xs, backend)?;
     let mut report = String::from(

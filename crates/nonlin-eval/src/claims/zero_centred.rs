@@ -3,12 +3,12 @@
 //! tanh's signed outputs do not. Measured on an MLP 64-64-64-64-10 on the digits: mean outputs, the
 //! share of one-sign weight gradients, and the epochs to 90% validation accuracy.
 
-use super::Outcome;
+use super::{Outcome, Result};
+use crate::study::track;
 use nonlin_backend::Backend;
-use nonlin_eval::study::track;
 use nonlin_train::ExperimentConfig;
 
-pub fn run(backend: &Backend) -> anyhow::Result<Outcome> {
+pub fn run(backend: &Backend) -> Result<Outcome> {
     let mut report = String::from(
         "per hidden layer at initialisation: mean output, one-sign weight gradients (per sample)\n",
     );
