@@ -365,6 +365,18 @@ fn element_wise_entries_are_activations_and_the_others_are_refused() {
                     }
                     let y = activation.forward(x.clone());
                     assert_eq!(y.dims(), x.dims(), "{spec}");
+                    // any shape: an `Activation` built by `init` has no shape to refuse
+                    let (line, cube) = (
+                        Tensor::<1>::zeros([5], &device),
+                        Tensor::<3>::zeros([2, 3, 4], &device),
+                    );
+                    assert_eq!(activation.forward(line).dims(), [5], "{spec}");
+                    assert!(activation.try_forward(cube).is_ok(), "{spec}");
+                    assert_eq!(
+                        to_vec(y.clone()),
+                        to_vec(activation.try_forward(x.clone()).unwrap()),
+                        "{spec}"
+                    );
                     assert_eq!(
                         to_vec(y),
                         to_vec(any.try_forward(x.clone()).unwrap()),
@@ -397,6 +409,17 @@ fn element_wise_entries_are_activations_and_the_others_are_refused() {
                     assert!(
                         any.try_forward(x.clone()).is_ok(),
                         "{spec} on its own channels"
+                    );
+                    // the same module put into an `Activation` by hand: `try_forward` still
+                    // says so with the typed error
+                    let by_hand = any.clone().into_elementwise().expect("element-wise");
+                    let other = Tensor::<2>::zeros([2, config.channel_parameters() + 1], &device);
+                    assert!(
+                        matches!(
+                            by_hand.try_forward(other),
+                            Err(ActivationError::ChannelMismatch { .. })
+                        ),
+                        "{spec} built by hand"
                     );
                 }
                 Err(e) => panic!("{spec}: {e}"),

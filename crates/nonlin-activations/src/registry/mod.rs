@@ -121,8 +121,9 @@ macro_rules! registry {
         }
 
         /// An element-wise activation of the catalog, as a module: the output has the input's
-        /// shape, and `forward` cannot fail. Built by [`ActivationConfig::init`]; Maxout and the GLU
-        /// family change the width of the dimension they split and are [`AnyActivation`]s.
+        /// shape, and `forward` cannot fail on one built by [`ActivationConfig::init`] (see
+        /// [`Activation::forward`] for the one by-hand exception). Maxout and the GLU family
+        /// change the width of the dimension they split and are [`AnyActivation`]s.
         #[derive(Module, Debug)]
         pub enum Activation {
             $(#[allow(missing_docs)] $variant($module)),*
@@ -145,9 +146,30 @@ macro_rules! registry {
 
         impl Activation {
             /// Applies the activation; the output has the input's shape.
+            ///
+            /// # Panics
+            /// Never for an activation built by [`ActivationConfig::init`] (or loaded with
+            /// burn-store into one, which checks parameter shapes). Only a PReLU, Swish or Snake
+            /// module built by hand with one parameter per channel can meet an input whose
+            /// dimension 1 has another size; [`Self::try_forward`] returns that as an error.
             pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
                 match self {
                     $(Self::$variant(m) => m.forward(input)),*
+                }
+            }
+
+            /// Applies the activation, or says why a hand-built per-channel PReLU, Swish or
+            /// Snake does not match the input's channels (the only way it can fail).
+            pub fn try_forward<const D: usize>(
+                &self,
+                input: Tensor<D>,
+            ) -> Result<Tensor<D>, ActivationError> {
+                #[allow(unreachable_patterns)]
+                match self {
+                    Self::PRelu(m) => m.try_forward(input),
+                    Self::Swish(m) => m.try_forward(input),
+                    Self::Snake(m) => m.try_forward(input),
+                    $(Self::$variant(m) => Ok(m.forward(input)),)*
                 }
             }
         }

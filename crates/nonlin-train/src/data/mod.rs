@@ -4,7 +4,8 @@
 //!   separable control);
 //! - [`digits`]: the UCI handwritten digits (8×8), embedded in the crate;
 //! - [`idx`]: MNIST-style IDX files (raw or gzip), for MNIST and Fashion-MNIST from a directory;
-//! - [`csv`]: the user's own tabular data.
+//! - [`csv`]: the user's own tabular data;
+//! - [`text`]: character-level text for language models (Tiny Shakespeare built in, any UTF-8 file).
 
 pub mod csv;
 pub mod digits;
@@ -12,6 +13,7 @@ pub mod download;
 pub mod idx;
 pub mod spec;
 pub mod synthetic;
+pub mod text;
 
 pub use spec::{DataConfig, DatasetSpec, Scaling};
 
