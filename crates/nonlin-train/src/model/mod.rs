@@ -1,9 +1,11 @@
 //! Models whose activations are chosen by config: MLP (optionally one activation per layer),
-//! Maxout MLP, a deep narrow MLP for gradient-flow studies, and a small CNN for images.
+//! Maxout MLP, a deep narrow MLP for gradient-flow studies, a small CNN for images, and (in
+//! [`transformer`]) a character-level language model.
 //! (Near 600 lines: the config's checks, its parameter count and the builders read the same
 //! widths and belong together; the transformer of issue 16 gets a file of its own.)
 
 mod init;
+pub mod transformer;
 
 pub use init::Init;
 
