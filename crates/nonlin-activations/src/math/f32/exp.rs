@@ -33,10 +33,11 @@ pub(super) const EXP_OVERFLOW: f32 = 88.722_84;
 pub(super) fn exp_reduce(x: f32) -> (f32, i32) {
     // round(x · log2 e) with the 1.5 · 2^23 trick: the sum's low mantissa bits hold n
     const SHIFTER: f32 = 12_582_912.0;
-    let t = x * core::f32::consts::LOG2_E + SHIFTER;
+    let t = x.mul_add(core::f32::consts::LOG2_E, SHIFTER);
     let n = t - SHIFTER;
     let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
-    (x - n * 0.693_359_4 - n * -2.121_944_4e-4, ni)
+    // x − n ln 2 in two fused steps (ln 2 = C1 + C2, C1 with few bits): one rounding each
+    (n.mul_add(2.121_944_4e-4, n.mul_add(-0.693_359_4, x)), ni)
 }
 
 /// `y · 2^n` for `n` in `-252..=254`, the scale applied in two halves so that subnormal results
@@ -53,7 +54,7 @@ pub(super) fn times_pow2(y: f32, n: i32) -> f32 {
 pub fn exp(x: f32) -> f32 {
     const LO: f32 = -104.0;
     let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
-    let y = exp_polynomial(r) * (r * r) + r + 1.0;
+    let y = exp_polynomial(r).mul_add(r * r, r) + 1.0;
     select(
         x > EXP_OVERFLOW,
         f32::INFINITY,
@@ -69,7 +70,7 @@ pub fn exp(x: f32) -> f32 {
 pub fn exp_m1(x: f32) -> f32 {
     const LO: f32 = -30.0; // e^−30 is below half an ulp of 1
     let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
-    let em1 = exp_polynomial(r) * (r * r) + r;
+    let em1 = exp_polynomial(r).mul_add(r * r, r);
     // 2^−n is only needed while it matters next to e^r (n < 25); capping keeps it a normal float
     let offset = 1.0 - pow2i(-n.min(100));
     let y = times_pow2(em1 + offset, n);
