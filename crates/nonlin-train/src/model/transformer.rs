@@ -19,6 +19,7 @@
 //! rotate queries and keys between the projection and the scores.
 
 use crate::error::TrainError;
+use crate::rng::Rng;
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -27,7 +28,7 @@ use burn::nn::{
     Linear, LinearConfig, RotaryEncoding, RotaryEncodingConfig,
 };
 use burn::tensor::activation::softmax;
-use burn::tensor::{Bool, Device, Int, Tensor};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use nonlin_activations::{ActivationConfig, ActivationError, AnyActivation};
 use serde::{Deserialize, Serialize};
 
@@ -404,6 +405,54 @@ impl Transformer {
         })
     }
 
+    /// Continues `prompt` (token ids) by `tokens` more, each drawn from `softmax(logits / T)` at
+    /// the last position with `rng`, reading at most the last `context` tokens; `temperature` 0
+    /// takes the most likely token each time. Returns the new tokens only.
+    pub fn generate(
+        &self,
+        prompt: &[u32],
+        tokens: usize,
+        temperature: f64,
+        rng: &mut Rng,
+    ) -> Result<Vec<u32>, TrainError> {
+        if prompt.is_empty() {
+            return Err(TrainError::Config(
+                "an empty prompt gives the model nothing to continue; start with at least one \
+                 character (a newline is how the plays start their lines)"
+                    .into(),
+            ));
+        }
+        if !(temperature.is_finite() && temperature >= 0.0) {
+            return Err(TrainError::Config(format!(
+                "temperature {temperature} must be a finite number ≥ 0 (0: always the most \
+                 likely character; 1: the model's own distribution)"
+            )));
+        }
+        let vocab = self.embedding.weight.dims()[0];
+        if let Some(bad) = prompt.iter().find(|&&id| id as usize >= vocab) {
+            return Err(TrainError::Config(format!(
+                "prompt token {bad} is outside the vocabulary of {vocab}"
+            )));
+        }
+        let device = self.embedding.weight.device();
+        let mut text: Vec<u32> = prompt.to_vec();
+        for _ in 0..tokens {
+            let window = &text[text.len().saturating_sub(self.context)..];
+            let ids: Vec<i64> = window.iter().map(|&id| i64::from(id)).collect();
+            let input =
+                Tensor::<2, Int>::from_data(TensorData::new(ids, [1, window.len()]), &device);
+            let logits = self
+                .try_forward(input)?
+                .narrow(1, window.len() - 1, 1)
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .map_err(|e| TrainError::Config(format!("reading the logits: {e:?}")))?;
+            text.push(sample(&logits, temperature, rng));
+        }
+        Ok(text.split_off(prompt.len()))
+    }
+
     /// Mean cross-entropy (nats per character) of the logits for `inputs` against `targets`,
     /// both `[B, T]`.
     pub fn loss(&self, inputs: Tensor<2, Int>, targets: Tensor<2, Int>) -> Tensor<1> {
@@ -416,6 +465,31 @@ impl Transformer {
                 targets.reshape([batch * length]),
             )
     }
+}
+
+/// A token drawn from `softmax(logits / temperature)` (in f64, shifted by the maximum), or the
+/// first most likely one at temperature 0.
+fn sample(logits: &[f32], temperature: f64, rng: &mut Rng) -> u32 {
+    let best = logits
+        .iter()
+        .enumerate()
+        .fold(0, |best, (i, &l)| if l > logits[best] { i } else { best });
+    if temperature == 0.0 {
+        return best as u32;
+    }
+    let top = f64::from(logits[best]);
+    let weights: Vec<f64> = logits
+        .iter()
+        .map(|&l| ((f64::from(l) - top) / temperature).exp())
+        .collect();
+    let mut draw = rng.uniform() * weights.iter().sum::<f64>();
+    for (i, w) in weights.iter().enumerate() {
+        if draw < *w {
+            return i as u32;
+        }
+        draw -= w;
+    }
+    best as u32 // rounding left the draw past the last weight
 }
 
 #[cfg(test)]

@@ -205,3 +205,52 @@ fn a_short_training_run_beats_the_bigram_baseline_on_shakespeare() {
     assert!((before - 65f64.ln()).abs() < 0.2, "{before}");
     assert!(after < 2.48, "{after}");
 }
+
+#[test]
+fn sampling_is_determined_by_the_seed_and_greedy_by_nothing() {
+    let device = Device::flex();
+    device.seed(3);
+    let model = tiny("gelu").init(&device).unwrap();
+    let prompt = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; // longer than the context of 8: cropped
+    let draw = |seed, temperature| {
+        model
+            .generate(&prompt, 24, temperature, &mut Rng::new(seed))
+            .unwrap()
+    };
+    let a = draw(5, 1.0);
+    assert_eq!(a.len(), 24);
+    assert!(a.iter().all(|&t| t < 11));
+    assert_eq!(a, draw(5, 1.0));
+    assert_ne!(a, draw(6, 1.0), "another seed, another text");
+    assert_eq!(draw(5, 0.0), draw(6, 0.0), "greedy ignores the seed");
+    for (prompt, temperature, expected) in [
+        (&[][..], 1.0, "empty prompt"),
+        (&[1][..], -1.0, "finite number ≥ 0"),
+        (&[1][..], f64::NAN, "finite number ≥ 0"),
+        (&[11][..], 1.0, "outside the vocabulary of 11"),
+    ] {
+        let err = model
+            .generate(prompt, 3, temperature, &mut Rng::new(1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+}
+
+#[test]
+fn sampling_follows_the_softmax_at_the_temperature() {
+    // logits ln 1, ln 3: probabilities 1/4 and 3/4 at T = 1; at T = 0.5 they square: 1/10, 9/10
+    let logits = [0.0f32, 3f32.ln()];
+    let share_of_second = |temperature: f64| {
+        let mut rng = Rng::new(11);
+        let n = 20_000;
+        (0..n)
+            .filter(|_| super::sample(&logits, temperature, &mut rng) == 1)
+            .count() as f64
+            / n as f64
+    };
+    // binomial standard deviations at n = 20,000 are about 0.003 and 0.002: margins of 4σ
+    assert!((share_of_second(1.0) - 0.75).abs() < 0.012);
+    assert!((share_of_second(0.5) - 0.9).abs() < 0.009);
+    assert_eq!(share_of_second(0.0), 1.0);
+}
