@@ -121,7 +121,7 @@ impl Checkpoints {
     }
 
     /// Commits the state after `epoch` (see the module docs), then removes checkpoints older than
-    /// the last [`KEEP`].
+    /// the last `KEEP`.
     pub fn save(
         &self,
         epoch: usize,
@@ -187,7 +187,7 @@ impl Checkpoints {
         Ok(Checkpoint { dir: target, epoch })
     }
 
-    /// Removes checkpoints more than [`KEEP`] epochs old, and any of later epochs (left from a
+    /// Removes checkpoints more than `KEEP` epochs old, and any of later epochs (left from a
     /// discarded past).
     fn prune(&self, newest: usize) -> Result<(), TrainError> {
         for (epoch, path) in self.list()? {

@@ -3,7 +3,7 @@
 //! order of the commit protocol, which is easier to check read in one place.)
 //!
 //! The run directory's layout and who may write it are in [`crate::run_dir`]; the commit
-//! protocol of a checkpoint in [`checkpoint`]. Each epoch ends with a checkpoint (the single
+//! protocol of a checkpoint in `checkpoint.rs`. Each epoch ends with a checkpoint (the single
 //! source of truth) and then publishes `metrics.{jsonl,csv}` and `best/model.bpk` from it; the
 //! summary is computed from the newest checkpoint, never from a published copy.
 //!
