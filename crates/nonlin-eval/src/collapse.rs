@@ -7,6 +7,7 @@
 //! data set: the deep linear one does no better than logistic regression.
 
 use crate::error::EvalError;
+use crate::floats;
 use crate::study::train_on;
 use burn::nn::Linear;
 use burn::tensor::{Distribution, Tensor};
@@ -43,20 +44,9 @@ pub struct AffineCollapse {
 /// `(W, b)` of a Linear layer in f64, row-major `[inputs, outputs]` (Burn's `y = x W + b`).
 fn affine_of(linear: &Linear) -> (Vec<Vec<f64>>, Vec<f64>) {
     let [rows, cols] = linear.weight.dims();
-    let w: Vec<f32> = linear
-        .weight
-        .val()
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec()
-        .expect("weights");
-    let b: Vec<f32> = match &linear.bias {
-        Some(bias) => bias
-            .val()
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec()
-            .expect("bias"),
+    let w = floats(linear.weight.val());
+    let b = match &linear.bias {
+        Some(bias) => floats(bias.val()),
         None => vec![0.0; cols],
     };
     let w = (0..rows)

@@ -14,6 +14,7 @@
 //! The loss is the mean cross-entropy of the probe batch.
 
 use crate::error::EvalError;
+use crate::floats;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Tensor};
@@ -71,13 +72,6 @@ impl Diagnostics {
     }
 }
 
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec()
-        .expect("float data")
-}
-
 fn norm<const D: usize>(t: Tensor<D>) -> f64 {
     f64::from(t.square().sum().sqrt().into_scalar::<f32>())
 }
@@ -121,7 +115,7 @@ pub fn diagnose(
         let delta = leaves[i].grad(&grads).expect("the probe leaf is tracked");
         let output = trace.output.clone().detach();
         let [samples, units] = output.dims();
-        let values = to_vec(output.clone());
+        let values = floats(output.clone());
         let dead = (0..units)
             .filter(|&u| (0..samples).all(|s| values[s * units + u] == 0.0))
             .count();
@@ -178,7 +172,7 @@ fn saturation(
         return None; // Maxout and the GLU family are not element-wise
     }
     let grads = h.sum().backward();
-    let derivative = to_vec(z.grad(&grads)?);
+    let derivative = floats(z.grad(&grads)?);
     let saturated = derivative
         .iter()
         .filter(|d| f64::from(d.abs()) < epsilon)
@@ -192,8 +186,8 @@ fn saturation(
 fn one_sign_fractions(inputs: Tensor<2>, delta: Tensor<2>, weight_grad: Tensor<2>) -> (f64, f64) {
     let [samples, fan_in] = inputs.dims();
     let [_, units] = delta.dims();
-    let a = to_vec(inputs);
-    let d = to_vec(delta);
+    let a = floats(inputs);
+    let d = floats(delta);
     let one_sign =
         |values: &[f32]| !(values.iter().any(|&v| v > 0.0) && values.iter().any(|&v| v < 0.0));
     let mut per_sample = 0usize;
@@ -203,7 +197,7 @@ fn one_sign_fractions(inputs: Tensor<2>, delta: Tensor<2>, weight_grad: Tensor<2
             .filter(|&j| inputs_one_sign || d[s * units + j] == 0.0)
             .count();
     }
-    let w = to_vec(weight_grad); // [fan_in, units], row-major
+    let w = floats(weight_grad); // [fan_in, units], row-major
     let columns = (0..units)
         .filter(|&j| one_sign(&(0..fan_in).map(|i| w[i * units + j]).collect::<Vec<_>>()))
         .count();

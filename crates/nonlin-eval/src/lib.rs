@@ -17,3 +17,12 @@ pub mod separability;
 pub mod study;
 
 pub use error::EvalError;
+
+/// A float tensor's values as `f32`, whatever float type the backend stores (converting to `f32`
+/// first is what makes reading them back infallible).
+pub(crate) fn floats<const D: usize>(t: burn::tensor::Tensor<D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("float data converted to f32 reads back as f32")
+}

@@ -11,7 +11,7 @@ use std::time::Instant;
 fn values(spec: &str, xs: &[f32], backend: &Backend) -> Result<Vec<f32>> {
     let activation = spec.parse::<ActivationConfig>()?.init(&backend.device)?;
     let x = Tensor::<1>::from_data(TensorData::new(xs.to_vec(), [xs.len()]), &backend.device);
-    floats(activation.forward(x).into_data())
+    Ok(floats(activation.forward(x)))
 }
 
 fn median_seconds(spec: &str, backend: &Backend) -> Result<f64> {

@@ -15,7 +15,7 @@ pub mod vanishing_gradients;
 pub mod zero_centred;
 
 use crate::EvalError;
-use burn::tensor::TensorData;
+use crate::floats;
 use std::fmt;
 
 type Result<T> = std::result::Result<T, EvalError>;
@@ -41,11 +41,4 @@ impl fmt::Display for Outcome {
             self.verdict
         )
     }
-}
-
-/// A tensor's values as `f32`, whatever float type the backend stores.
-fn floats(data: TensorData) -> Result<Vec<f32>> {
-    data.convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| EvalError::Invalid(format!("reading a tensor's values: {e:?}")))
 }

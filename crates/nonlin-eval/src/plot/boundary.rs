@@ -1,6 +1,6 @@
 //! A 2-D model's predicted classes over the plane, with its test points.
 
-use super::panels::titled_chart;
+use super::panels::{class_points, titled_chart};
 use super::{Figure, color};
 use crate::evaluate::{LoadedRun, predictions};
 use burn::module::Module;
@@ -108,13 +108,6 @@ impl Figure for DecisionBoundary {
                 Rectangle::new([(x, y), (x + dx, y + dy)], color(class).mix(0.25).filled())
             }))
             .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(
-                self.points
-                    .iter()
-                    .map(|&(x, y, class)| Circle::new((x, y), 3, color(class).filled())),
-            )
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        class_points(&mut chart, &self.points)
     }
 }

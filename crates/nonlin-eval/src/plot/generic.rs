@@ -1,7 +1,7 @@
 //! Figures the caller fills: points coloured by class, and curves on linear axes.
 
 use super::panels::*;
-use super::{Figure, color};
+use super::Figure;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -35,14 +35,7 @@ impl Figure for Scatter {
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(
-                self.points
-                    .iter()
-                    .map(|&(x, y, class)| Circle::new((x, y), 3, color(class).filled())),
-            )
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        class_points(&mut chart, &self.points)
     }
 }
 

@@ -143,13 +143,8 @@ impl Figure for EpochFractions {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let mut series = self.series.clone();
-        // pin the axis to [0, 1]
-        series.push(Series {
-            name: String::new(),
-            points: vec![],
-        });
-        let epochs = series
+        let epochs = self
+            .series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
             .fold(1.0, f64::max);

@@ -89,6 +89,25 @@ where
     Ok(())
 }
 
+/// `(x, y, class)` points as dots in their class's colour.
+pub(super) fn class_points<'a, DB: DrawingBackend + 'a, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    points: &[(f64, f64, usize)],
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&(x, y, class)| Circle::new((x, y), 3, color(class).filled())),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// The legend of the labelled series, on a translucent white box, at `position`.
 pub(super) fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
