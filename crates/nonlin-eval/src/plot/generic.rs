@@ -1,7 +1,7 @@
 //! Figures the caller fills: points coloured by class, and curves on linear axes.
 
-use super::panels::*;
 use super::Figure;
+use super::panels::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
