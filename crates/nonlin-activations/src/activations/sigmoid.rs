@@ -31,6 +31,36 @@ impl Pointwise for Sigmoid {
     fn derivative<R: Real>(&self, x: R) -> R {
         x.sigmoid_slope()
     }
+    /// `a σ(b)`, from [`Sigmoid::gated_and_complement`].
+    #[inline(always)]
+    fn gated_value<R: Real>(&self, a: R, b: R) -> R {
+        Self::gated_and_complement(a, b).0
+    }
+    /// `a σ'(b) = (a e) / (1 + e)²`, `e = exp(−|b|)`, with `a e` from [`Real::mul_exp`].
+    #[inline(always)]
+    fn gated_chain<R: Real>(&self, a: R, b: R) -> R {
+        let negative_abs = -b.abs();
+        let e = negative_abs.clone().exp();
+        let upper = (e.clone() + 1.0).rdiv(1.0);
+        a.mul_exp(negative_abs, e) * upper.clone() * upper
+    }
+}
+
+impl Sigmoid {
+    /// `(a σ(b), σ(−b))` from one exponential `e = exp(−|b|)`: `a σ(b)` is `(a e) σ(|b|)` for
+    /// `b < 0`, with `a e` from [`Real::mul_exp`] (right where σ(b) alone is subnormal: GLU at
+    /// b = −88 on a GPU), else `a σ(|b|)`; `σ(−b)` is `σ(|b|)` or `e σ(|b|)`.
+    #[inline(always)]
+    pub(crate) fn gated_and_complement<R: Real>(a: R, b: R) -> (R, R) {
+        let negative_abs = -b.clone().abs();
+        let e = negative_abs.clone().exp();
+        let upper = (e.clone() + 1.0).rdiv(1.0);
+        let negative = b.lt(0.0);
+        let scaled = a.clone().mul_exp(negative_abs, e.clone());
+        let value = negative.clone().select(scaled, a) * upper.clone();
+        let complement = negative.select(upper.clone(), e * upper);
+        (value, complement)
+    }
 }
 
 /// Catalog entry.

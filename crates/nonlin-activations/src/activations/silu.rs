@@ -1,5 +1,6 @@
 //! SiLU.
 use super::prelude::*;
+use super::sigmoid::Sigmoid;
 
 /// Sigmoid linear unit, `SiLU(x) = x σ(x)` (Swish with β = 1).
 ///
@@ -28,6 +29,18 @@ impl Pointwise for Silu {
         // σ(x) + x σ'(x), which is PyTorch's σ(x)(1 + x(1 − σ(x))) multiplied out
         let (sigmoid, slope) = x.clone().sigmoid_and_slope();
         sigmoid + x * slope
+    }
+    /// `(a σ(b)) · b`, σ's gated value first, which stays right where σ(b) is subnormal.
+    #[inline(always)]
+    fn gated_value<R: Real>(&self, a: R, b: R) -> R {
+        Sigmoid::gated_and_complement(a, b.clone()).0 * b
+    }
+    /// `(a σ(b)) · (1 + b σ(−b))`, PyTorch's `σ(b)(1 + b(1 − σ(b)))` with σ's gated value as the
+    /// first factor.
+    #[inline(always)]
+    fn gated_chain<R: Real>(&self, a: R, b: R) -> R {
+        let (value, complement) = Sigmoid::gated_and_complement(a, b.clone());
+        value * (b * complement + 1.0)
     }
 }
 

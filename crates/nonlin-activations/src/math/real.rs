@@ -86,6 +86,19 @@ pub trait Real:
     /// `sqrt(self² + other²)` without overflow or underflow in the squares.
     fn hypot(self, other: Self) -> Self;
 
+    /// `self · exp(x)` for `x ≤ 0` (or NaN), given `exp_x = exp(x)` as this type computes it
+    /// (formulas have it already), with no subnormal intermediate, so the product is right
+    /// wherever it is a normal number even when `exp(x)` alone is subnormal
+    /// (`3.4e38 · exp(−88) = 2.06`). A GPU flushes subnormal float32 values to zero, so the plain
+    /// product, the default (exact on the CPU), gives 0 there; [`TensorReal`] overrides it with an
+    /// argument reduction (to ~2e-6 relative on lavapipe, whose compiler reassociates the
+    /// reduction's two-part `ln 2`; a few ulps where it does not).
+    #[inline(always)]
+    fn mul_exp(self, x: Self, exp_x: Self) -> Self {
+        let _ = x;
+        self * exp_x
+    }
+
     /// `1 / (1 + exp(-self))`: 0 at -inf, 1 at +inf, never NaN from a number.
     #[inline(always)]
     fn sigmoid(self) -> Self {
@@ -326,6 +339,41 @@ impl<B: Backend> Real for TensorReal<B> {
     }
     fn exp(self) -> Self {
         Self(B::float_exp(self.0))
+    }
+    fn mul_exp(self, x: Self, _exp_x: Self) -> Self {
+        // exp(x) = 2^-m · exp(r), m = −round(x / ln 2) ≥ 0, r = x + m ln 2 in [−ln2/2, ln2/2] (the
+        // two-part ln 2 keeps r exact to rounding); 2^-m is applied to `self` in steps of normal powers of two, all exact, largest
+        // first, so an intermediate is subnormal only if the result is. Below −200 the product is
+        // below the smallest subnormal for any finite self, so x is clamped there (NaN kept).
+        const LN2_HI: f64 = 0.693_145_751_953_125; // 0x3F317200: 16 bits, n · LN2_HI is exact
+        const LN2_LO: f64 = 1.428_606_765_330_187e-6;
+        let x = x.lt(-200.0).select(x.lit(-200.0), x);
+        let m = Self(B::float_round((-x.clone() * core::f64::consts::LOG2_E).0));
+        let r = (x + m.clone() * LN2_HI) + m.clone() * LN2_LO;
+        let mut scaled = self;
+        let mut m = m;
+        for step in [64, 64, 64, 64, 32, 16, 8, 4, 2, 1] {
+            let take = m.ge(f64::from(step));
+            scaled = take
+                .clone()
+                .select(scaled.clone() * 2f64.powi(-step), scaled);
+            m = take.select(m.clone() - f64::from(step), m);
+        }
+        // exp(r) by its Taylor polynomial (truncation below 0.35^8/8! ≈ 6e-9): a device's exp may
+        // be accurate only to ~2^-20 (lavapipe's), too coarse once multiplied by a huge `self`
+        let exp_r = horner(
+            r.clone(),
+            &[
+                1.0,
+                1.0 / 2.0,
+                1.0 / 6.0,
+                1.0 / 24.0,
+                1.0 / 120.0,
+                1.0 / 720.0,
+                1.0 / 5040.0,
+            ],
+        ) + 1.0;
+        scaled * exp_r
     }
     fn exp_m1(self) -> Self {
         // GPU exp and log are only accurate to an absolute ~1e-7 near 1 (the Vulkan spec allows

@@ -17,6 +17,18 @@ pub trait Pointwise {
     fn chain<R: Real>(&self, grad: R, x: R) -> R {
         grad * self.derivative(x)
     }
+    /// `a · f(b)`, the GLU family's value with this gate. Gates whose `f(b)` can be subnormal
+    /// while the product is not (σ, SiLU at b ≈ −88) override it to keep the product exact.
+    #[inline(always)]
+    fn gated_value<R: Real>(&self, a: R, b: R) -> R {
+        a * self.value(b)
+    }
+    /// `a · f'(b)`, the gate's gradient in the GLU family ([`Pointwise::chain`] unless overridden,
+    /// as for [`Pointwise::gated_value`]).
+    #[inline(always)]
+    fn gated_chain<R: Real>(&self, a: R, b: R) -> R {
+        self.chain(a, b)
+    }
 }
 
 /// An element-wise function of an input `x` and a learnable parameter `p`.
@@ -38,7 +50,7 @@ pub struct Gated<P>(pub P);
 impl<P: Pointwise> Parametric for Gated<P> {
     #[inline(always)]
     fn value<R: Real>(&self, a: R, b: R) -> R {
-        a * self.0.value(b)
+        self.0.gated_value(a, b)
     }
     #[inline(always)]
     fn derivative_x<R: Real>(&self, _a: R, b: R) -> R {
@@ -47,6 +59,6 @@ impl<P: Pointwise> Parametric for Gated<P> {
     #[inline(always)]
     fn derivative_p<R: Real>(&self, a: R, b: R) -> R {
         // ReGLU: 0 where b ≤ 0 even for an infinite or NaN value a, as PyTorch's threshold_backward
-        self.0.chain(a, b)
+        self.0.gated_chain(a, b)
     }
 }

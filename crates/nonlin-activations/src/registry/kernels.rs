@@ -28,6 +28,12 @@ macro_rules! pointwise_registry {
             fn chain<R: $crate::math::real::Real>(&self, grad: R, x: R) -> R {
                 match self { $(Self::$variant(f) => $crate::ops::Pointwise::chain(f, grad, x)),* }
             }
+            fn gated_value<R: $crate::math::real::Real>(&self, a: R, b: R) -> R {
+                match self { $(Self::$variant(f) => $crate::ops::Pointwise::gated_value(f, a, b)),* }
+            }
+            fn gated_chain<R: $crate::math::real::Real>(&self, a: R, b: R) -> R {
+                match self { $(Self::$variant(f) => $crate::ops::Pointwise::gated_chain(f, a, b)),* }
+            }
         }
 
         #[cfg_attr(not(cpu_kernels), allow(dead_code))]
