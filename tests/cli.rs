@@ -4,17 +4,10 @@
 
 mod common;
 
-use common::{nonlin, outcome, run, text};
-use std::path::{Path, PathBuf};
+use common::{nonlin, outcome, rows, run, temp_dir, text};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nonlin-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn catalog_and_bad_input() {
@@ -171,24 +164,6 @@ fn killed_mid_run_and_resumed_equals_uninterrupted() {
     );
     assert_eq!(history(&dir.join("whole")), history(&dir.join("killed")));
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// The table without its timing columns.
-fn rows(dir: &Path) -> Vec<serde_json::Value> {
-    let table: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
-    table["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.as_object_mut()
-                .unwrap()
-                .retain(|k, _| k != "seconds_per_epoch" && k != "samples_per_second");
-            r
-        })
-        .collect()
 }
 
 #[test]

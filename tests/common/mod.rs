@@ -3,8 +3,34 @@
 
 #![allow(dead_code)] // each test file uses a part
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// A fresh, empty directory for one test: `nonlin-test-{name}-{pid}` in the temp directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nonlin-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A sweep's table (`results.json`) without its timing columns.
+pub fn rows(dir: &Path) -> Vec<serde_json::Value> {
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut()
+                .unwrap()
+                .retain(|k, _| k != "seconds_per_epoch" && k != "samples_per_second");
+            r
+        })
+        .collect()
+}
 
 /// The `nonlin` binary on flex, without backtraces or a crash point from the environment.
 pub fn nonlin() -> Command {
