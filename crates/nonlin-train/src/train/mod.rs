@@ -13,6 +13,7 @@
 
 mod checkpoint;
 pub mod config;
+pub mod language_model;
 mod progress;
 mod records;
 

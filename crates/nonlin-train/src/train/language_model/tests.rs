@@ -1,0 +1,236 @@
+use super::*;
+use crate::data::text::UnknownChars;
+use burn::module::Module;
+use crate::model::transformer::TransformerConfig;
+use nonlin_backend::BackendKind;
+
+fn flex() -> Backend {
+    Backend::select(BackendKind::Flex).unwrap()
+}
+
+fn model(corpus: &TextCorpus, activation: &str, context: usize, backend: &Backend) -> Transformer {
+    TransformerConfig::new(corpus.vocabulary.len())
+        .with_context(context)
+        .with_layers(2)
+        .with_d_model(64)
+        .with_heads(4)
+        .with_d_ff(256)
+        .with_activation(activation.parse().unwrap())
+        .init(&backend.autodiff())
+        .unwrap()
+}
+
+#[test]
+fn the_schedule_warms_up_linearly_then_decays_by_a_cosine_to_the_minimum() {
+    let t = LanguageModelTraining {
+        steps: 110,
+        warmup_steps: 10,
+        learning_rate: 1e-3,
+        min_learning_rate: 1e-4,
+        ..Default::default()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(t.learning_rate_at(0), 1e-4));
+    assert!(close(t.learning_rate_at(4), 5e-4));
+    assert!(close(t.learning_rate_at(9), 1e-3));
+    assert!(close(t.learning_rate_at(10), 1e-3));
+    // halfway through the decay (step 10 + 99/2), the mean of peak and minimum
+    let mid = 0.5 * (t.learning_rate_at(59) + t.learning_rate_at(60));
+    assert!((mid - 5.5e-4).abs() < 2e-6, "{mid}");
+    assert!(close(t.learning_rate_at(109), 1e-4));
+    let rates: Vec<f64> = (10..110).map(|s| t.learning_rate_at(s)).collect();
+    assert!(
+        rates.windows(2).all(|w| w[1] <= w[0]),
+        "the decay never rises"
+    );
+}
+
+#[test]
+fn bad_settings_name_the_field() {
+    let cases = [
+        (
+            LanguageModelTraining {
+                steps: 0,
+                ..Default::default()
+            },
+            "training.steps",
+        ),
+        (
+            LanguageModelTraining {
+                eval_interval: 0,
+                ..Default::default()
+            },
+            "training.eval_interval",
+        ),
+        (
+            LanguageModelTraining {
+                learning_rate: f64::NAN,
+                ..Default::default()
+            },
+            "training.learning_rate",
+        ),
+        (
+            LanguageModelTraining {
+                min_learning_rate: 1.0,
+                ..Default::default()
+            },
+            "training.min_learning_rate",
+        ),
+        (
+            LanguageModelTraining {
+                warmup_steps: 6000,
+                ..Default::default()
+            },
+            "training.warmup_steps",
+        ),
+        (
+            LanguageModelTraining {
+                grad_clip: Some(0.0),
+                ..Default::default()
+            },
+            "training.grad_clip",
+        ),
+        (
+            LanguageModelTraining {
+                weight_decay: -1.0,
+                ..Default::default()
+            },
+            "training.weight_decay",
+        ),
+    ];
+    for (settings, field) in cases {
+        let err = settings.validate().unwrap_err().to_string();
+        assert!(err.contains(field), "{err}");
+    }
+    // a context the validation part cannot fill is a data error before any step
+    let corpus =
+        TextCorpus::from_text("tiny", &"abcdefghij".repeat(20), UnknownChars::Error).unwrap();
+    let backend = flex();
+    let err = fit_language_model(
+        model(&corpus, "gelu", 32, &backend),
+        &corpus,
+        &LanguageModelTraining {
+            steps: 1,
+            warmup_steps: 0,
+            ..Default::default()
+        },
+        1,
+        &backend,
+        |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("validation part has 20 characters"), "{err}");
+}
+
+#[test]
+fn a_short_training_run_beats_the_bigram_baseline_on_shakespeare() {
+    // the add-one bigram model scores 2.48 nats per character on this split (data README); at
+    // init every one of the 65 characters is about equally likely: ln 65 = 4.17
+    let corpus = TextCorpus::shakespeare().unwrap();
+    let backend = flex();
+    let training = LanguageModelTraining {
+        steps: 300,
+        batch_size: 32,
+        learning_rate: 3e-3,
+        min_learning_rate: 3e-4,
+        warmup_steps: 20,
+        eval_interval: 150,
+        eval_windows: 256,
+        ..Default::default()
+    };
+    let before = {
+        let m = model(&corpus, "swiglu", 32, &backend);
+        evaluate(
+            &m.valid(),
+            &corpus,
+            TextSplit::Valid,
+            256,
+            64,
+            &backend.device,
+        )
+        .0
+    };
+    assert!((before - 65f64.ln()).abs() < 0.2, "{before}");
+    let mut seen = Vec::new();
+    let history = with_seeded(1, &backend, |m| {
+        fit_language_model(m, &corpus, &training, 1, &backend, |_, e| seen.push(e.step))
+    });
+    let history = history.unwrap().1;
+    assert_eq!(seen, [150, 300]);
+    let last = history.last().unwrap();
+    eprintln!("{history:#?}");
+    assert!(last.valid_loss < 2.48, "{last:?}");
+    assert!((last.valid_bits_per_char - last.valid_loss / core::f64::consts::LN_2).abs() < 1e-12);
+    // better than the 1-in-65 guess, and below the loss of the first interval
+    assert!(last.valid_accuracy > 0.2, "{last:?}");
+    assert!(last.valid_loss < history[0].valid_loss, "{history:?}");
+    assert!(last.tokens_per_second > 0.0 && last.seconds > 0.0);
+    assert!(
+        (last.learning_rate - 3e-4).abs() < 1e-12,
+        "the last step's rate"
+    );
+}
+
+/// Builds the Shakespeare model from the backend seeded with `seed` and hands it to `train`.
+fn with_seeded<T>(seed: u64, backend: &Backend, train: impl FnOnce(Transformer) -> T) -> T {
+    let corpus = TextCorpus::shakespeare().unwrap();
+    crate::train::with_backend_rng(|| {
+        backend.autodiff().seed(seed);
+        train(model(&corpus, "swiglu", 32, backend))
+    })
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let corpus = TextCorpus::shakespeare().unwrap();
+    let backend = flex();
+    let training = LanguageModelTraining {
+        steps: 6,
+        batch_size: 4,
+        warmup_steps: 2,
+        eval_interval: 3,
+        eval_windows: 8,
+        ..Default::default()
+    };
+    let run = |seed| {
+        with_seeded(seed, &backend, |m| {
+            fit_language_model(m, &corpus, &training, seed, &backend, |_, _| {})
+                .unwrap()
+                .1
+        })
+    };
+    let losses = |h: Vec<LanguageModelEval>| -> Vec<(f64, f64)> {
+        h.iter().map(|e| (e.train_loss, e.valid_loss)).collect()
+    };
+    let (a, b, c) = (losses(run(5)), losses(run(5)), losses(run(6)));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn a_diverging_run_stops_with_the_interval_and_what_was_not_finite() {
+    let corpus = TextCorpus::shakespeare().unwrap();
+    let backend = flex();
+    let training = LanguageModelTraining {
+        steps: 40,
+        batch_size: 4,
+        learning_rate: 1e30,
+        min_learning_rate: 1e30,
+        warmup_steps: 0,
+        grad_clip: None,
+        eval_interval: 10,
+        eval_windows: 4,
+        ..Default::default()
+    };
+    let outcome = with_seeded(2, &backend, |m| {
+        fit_language_model(m, &corpus, &training, 2, &backend, |_, _| {})
+    });
+    match outcome {
+        Err(TrainError::Diverged { epoch, what, .. }) => {
+            assert!(epoch >= 1 && epoch <= 4, "{epoch}");
+            assert!(what.contains("loss"), "{what}");
+        }
+        other => panic!("expected a divergence, got {:?}", other.map(|(_, h)| h)),
+    }
+}
