@@ -104,6 +104,25 @@ mod tests {
         );
     }
 
+    /// The streams are part of what a seed means (the same data on every machine and release,
+    /// and scripts/pytorch_lm.py's port draws the same windows): pinned to their first values.
+    #[test]
+    fn streams_are_pinned() {
+        let mut rng = Rng::new(7);
+        let first: Vec<u64> = (0..3).map(|_| rng.next_u64()).collect();
+        assert_eq!(
+            first,
+            [
+                12_923_355_070_828_475_994,
+                5_142_052_590_334_782_674,
+                15_488_392_906_492_639_638
+            ]
+        );
+        let mut windows = Rng::for_stream(1, "lm-windows-0");
+        let starts: Vec<usize> = (0..4).map(|_| windows.below(1_003_854 - 32)).collect();
+        assert_eq!(starts, [216_438, 478_165, 796_585, 763_594]);
+    }
+
     #[test]
     fn normal_has_unit_moments() {
         let mut rng = Rng::new(1);

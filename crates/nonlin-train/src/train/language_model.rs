@@ -1,5 +1,6 @@
 //! Training a character-level [`Transformer`] in memory: AdamW with decoupled weight decay,
-//! linear warm-up then cosine decay per step, gradient-norm clipping, and an evaluation every
+//! linear warm-up then cosine decay per step, gradient clipping (per parameter tensor, as Burn's
+//! optimizers clip; PyTorch's `clip_grad_norm_` clips the global norm), and an evaluation every
 //! `eval_interval` steps in nats and bits per character, with next-character accuracy and
 //! tokens per second.
 //!
@@ -37,7 +38,8 @@ pub struct LanguageModelTraining {
     pub warmup_steps: usize,
     /// AdamW's decoupled weight decay.
     pub weight_decay: f64,
-    /// Clip the global gradient norm to this (none: no clipping).
+    /// Clip each parameter tensor's gradient to this norm (Burn's `GradientClipping::Norm`; none:
+    /// no clipping).
     pub grad_clip: Option<f64>,
     /// Steps between evaluations.
     pub eval_interval: usize,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::data::text::UnknownChars;
-use burn::module::Module;
 use crate::model::transformer::TransformerConfig;
+use burn::module::Module;
 use nonlin_backend::BackendKind;
 
 fn flex() -> Backend {
