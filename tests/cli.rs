@@ -556,6 +556,48 @@ fn benches_print_their_tables_and_json() {
     let out = run(
         &[
             "bench",
+            "matmul",
+            "--shapes",
+            "16x8x4,3x5x7",
+            "--runs",
+            "2",
+            "--backends",
+            "flex",
+            "--out",
+            "matmul.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = json_file(&dir.join("matmul.json"));
+    let shapes: Vec<serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["shape"].clone())
+        .collect();
+    assert_eq!(
+        shapes,
+        [serde_json::json!([16, 8, 4]), serde_json::json!([3, 5, 7])]
+    );
+    assert_eq!(
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("| flex"))
+            .count(),
+        2
+    );
+    let out = run(&["bench", "matmul", "--shapes", "16x8"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a shape MxKxN"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        &[
+            "bench",
             "memory",
             "--elements",
             "1048576",

@@ -1,4 +1,5 @@
-//! `nonlin bench …`: activations, training throughput, autodiff memory, backend agreement.
+//! `nonlin bench …`: activations, training throughput, autodiff memory, matmul against a plain
+//! sgemm, backend agreement.
 
 use super::SpecList;
 use super::train::TrainArgs;
@@ -7,7 +8,7 @@ use clap::Subcommand;
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::bench::{
-    ActivationBench, activations, autodiff_memory, training, training_models,
+    ActivationBench, MODEL_SHAPES, activations, autodiff_memory, matmul, training, training_models,
 };
 use nonlin_eval::compare::compare_backends;
 use nonlin_eval::plot::{Lines, Series, save};
@@ -60,6 +61,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1 << 24)]
         elements: usize,
     },
+    /// Burn's matrix product on each backend against a plain sgemm (the gemm crate) of the same
+    /// shape; by default the shapes of the benchmarked MLP and of the transformer.
+    Matmul {
+        /// Shapes `MxKxN` (`[M, K] · [K, N]`), separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        shapes: Vec<MatmulShape>,
+        /// Timed products per shape (after 3 warm-up ones).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Backends to run on.
+        #[arg(long, value_delimiter = ',', default_value = "ndarray,flex")]
+        backends: Vec<String>,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Train the same model from the same weights and batches on several backends and report how
     /// far losses, gradients and outputs drift apart.
     CompareBackends {
@@ -78,6 +95,25 @@ pub enum BenchCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// `MxKxN`: the shape of `[M, K] · [K, N]`.
+#[derive(Debug, Clone, Copy)]
+pub struct MatmulShape([usize; 3]);
+
+impl std::str::FromStr for MatmulShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let dims: Vec<usize> = s
+            .split('x')
+            .map(|d| d.trim().parse().ok().filter(|&d: &usize| d > 0))
+            .collect::<Option<_>>()
+            .filter(|d: &Vec<usize>| d.len() == 3)
+            .ok_or_else(|| {
+                format!("`{s}` is not a shape MxKxN of three whole numbers >= 1, e.g. 128x784x512")
+            })?;
+        Ok(Self([dims[0], dims[1], dims[2]]))
+    }
 }
 
 /// The backends named, skipping (with a note) those this machine cannot run.
@@ -216,6 +252,39 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                 }
             }
             Ok(())
+        }
+        BenchCommand::Matmul {
+            shapes,
+            runs,
+            backends,
+            out,
+        } => {
+            let shapes: Vec<[usize; 3]> = if shapes.is_empty() {
+                MODEL_SHAPES.to_vec()
+            } else {
+                shapes.iter().map(|s| s.0).collect()
+            };
+            println!(
+                "| backend | M×K×N | Burn ms (min–max) | Burn GFLOP/s | plain sgemm GFLOP/s | Burn ÷ plain time |\n| --- | --- | ---: | ---: | ---: | ---: |"
+            );
+            let mut results = Vec::new();
+            for backend in select_backends(backends)? {
+                for r in matmul(&backend, &shapes, *runs) {
+                    let [m, k, n] = r.shape;
+                    println!(
+                        "| {} | {m}×{k}×{n} | {} ({}–{}) | {:.1} | {:.1} | {:.2} |",
+                        backend.kind,
+                        ms(r.burn.median),
+                        ms(r.burn.min),
+                        ms(r.burn.max),
+                        r.flops() / r.burn.median / 1e9,
+                        r.flops() / r.plain.median / 1e9,
+                        r.burn.median / r.plain.median
+                    );
+                    results.push(r);
+                }
+            }
+            write_json(&results, out.as_deref())
         }
         BenchCommand::CompareBackends {
             args,

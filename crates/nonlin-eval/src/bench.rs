@@ -7,7 +7,11 @@
 //!   element-wise pass (`x · 1`, a copy through the same backend) and to Burn's own op;
 //! - [`training`]: training throughput (samples/s) of MLPs on MNIST-shaped random data;
 //! - [`autodiff_memory`]: the resident memory an activation's autodiff graph keeps, nonlin's
-//!   op against Burn's.
+//!   op against Burn's;
+//! - [`matmul`]: Burn's matrix product against a plain sgemm of the same shape.
+
+mod matmul;
+pub use matmul::{MODEL_SHAPES, MatmulBench, matmul, plain_sgemm};
 
 use crate::error::EvalError;
 use burn::module::Module;

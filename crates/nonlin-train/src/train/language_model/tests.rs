@@ -228,7 +228,7 @@ fn a_diverging_run_stops_with_the_interval_and_what_was_not_finite() {
     });
     match outcome {
         Err(TrainError::Diverged { epoch, what, .. }) => {
-            assert!(epoch >= 1 && epoch <= 4, "{epoch}");
+            assert!((1..=4).contains(&epoch), "{epoch}");
             assert!(what.contains("loss"), "{what}");
         }
         other => panic!("expected a divergence, got {:?}", other.map(|(_, h)| h)),
