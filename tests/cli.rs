@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{nonlin, outcome, rows, run, temp_dir, text};
+use common::{SMALL_SWEEP, nonlin, outcome, rows, run, temp_dir, text};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -220,19 +220,7 @@ fn sweep_of_six_activations_by_three_seeds_shards_and_merges_to_the_same_table()
 #[test]
 fn shards_from_scheduler_environments_fill_one_directory_and_merge_to_the_unsharded_table() {
     let dir = temp_dir("scheduler");
-    let grid = [
-        "sweep",
-        "--dataset",
-        "xor(n=200)",
-        "--hidden",
-        "8",
-        "--epochs",
-        "2",
-        "--over-activations",
-        "relu;tanh",
-        "--seeds",
-        "1,2,3",
-    ];
+    let grid = [&["sweep"], &SMALL_SWEEP[..]].concat();
     let whole = run(&[&grid[..], &["--out", "whole"]].concat(), &dir);
     assert!(whole.status.success(), "{}", text(&whole.stderr));
     let task = |vars: &[(&str, &str)], out: &str, extra: &[&str]| {

@@ -11,23 +11,9 @@
 
 mod common;
 
-use common::{nonlin, rows, run, temp_dir, text};
+use common::{SMALL_SWEEP as FLAGS, nonlin, rows, run, temp_dir, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// A small sweep: 2 activations × 3 seeds on 200 XOR points, two epochs each.
-const FLAGS: [&str; 10] = [
-    "--dataset",
-    "xor(n=200)",
-    "--hidden",
-    "8",
-    "--epochs",
-    "2",
-    "--over-activations",
-    "relu;tanh",
-    "--seeds",
-    "1,2,3",
-];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -6,6 +6,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A small sweep's flags: 2 activations × 3 seeds on 200 XOR points, two epochs each.
+pub const SMALL_SWEEP: [&str; 10] = [
+    "--dataset",
+    "xor(n=200)",
+    "--hidden",
+    "8",
+    "--epochs",
+    "2",
+    "--over-activations",
+    "relu;tanh",
+    "--seeds",
+    "1,2,3",
+];
+
 /// A fresh, empty directory for one test: `nonlin-test-{name}-{pid}` in the temp directory.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nonlin-test-{name}-{}", std::process::id()));

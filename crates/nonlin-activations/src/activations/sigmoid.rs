@@ -31,7 +31,7 @@ impl Pointwise for Sigmoid {
     fn derivative<R: Real>(&self, x: R) -> R {
         x.sigmoid_slope()
     }
-    /// `a σ(b)`, from [`Sigmoid::gated_and_complement`].
+    /// `a σ(b)`, exact where σ(b) alone is subnormal (see `Sigmoid::gated_and_complement`).
     #[inline(always)]
     fn gated_value<R: Real>(&self, a: R, b: R) -> R {
         Self::gated_and_complement(a, b).0

@@ -271,6 +271,17 @@ impl<B: Backend> Mask for TensorMask<B> {
 /// truncation error is below 2^-7·6 / 7 ≈ 1e-13, relative).
 const SMALL: f64 = 1.0 / 128.0;
 
+/// `exp(x) − 1 = x · (1 + x/2 + x²/6 + …)`: the coefficients of [`horner`] up to `x⁷/7!`.
+const EXP_M1_TAYLOR: [f64; 7] = [
+    1.0,
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+];
+
 /// `x · (c₀ + x · (c₁ + x · (c₂ + …)))`.
 fn horner<R: Real>(x: R, coefficients: &[f64]) -> R {
     let (last, rest) = coefficients.split_last().expect("at least one coefficient");
@@ -361,18 +372,7 @@ impl<B: Backend> Real for TensorReal<B> {
         }
         // exp(r) by its Taylor polynomial (truncation below 0.35^8/8! ≈ 6e-9): a device's exp may
         // be accurate only to ~2^-20 (lavapipe's), too coarse once multiplied by a huge `self`
-        let exp_r = horner(
-            r.clone(),
-            &[
-                1.0,
-                1.0 / 2.0,
-                1.0 / 6.0,
-                1.0 / 24.0,
-                1.0 / 120.0,
-                1.0 / 720.0,
-                1.0 / 5040.0,
-            ],
-        ) + 1.0;
+        let exp_r = horner(r.clone(), &EXP_M1_TAYLOR) + 1.0;
         scaled * exp_r
     }
     fn exp_m1(self) -> Self {
@@ -380,17 +380,7 @@ impl<B: Backend> Real for TensorReal<B> {
         // 2^-21 for log), so exp(x) − 1 loses all relative accuracy for small x. There, a Taylor
         // polynomial, which needs only multiply and add, is exact to rounding.
         let small = self.ge(-SMALL).and(self.le(SMALL));
-        let series = horner(
-            self.clone(),
-            &[
-                1.0,
-                1.0 / 2.0,
-                1.0 / 6.0,
-                1.0 / 24.0,
-                1.0 / 120.0,
-                1.0 / 720.0,
-            ],
-        );
+        let series = horner(self.clone(), &EXP_M1_TAYLOR[..6]);
         small.select(series, self.exp() - 1.0)
     }
     fn ln(self) -> Self {

@@ -64,39 +64,49 @@ pub fn matmul(backend: &Backend, shapes: &[[usize; 3]], runs: usize) -> Vec<Matm
 }
 
 /// `C = A · B` for row-major `A [m, k]`, `B [k, n]` by the `gemm` crate, all threads.
-pub fn plain_sgemm([m, k, n]: [usize; 3], runs: usize) -> Timing {
+pub fn plain_sgemm(shape: [usize; 3], runs: usize) -> Timing {
+    let [m, k, n] = shape;
     let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.25 - 0.75).collect();
     let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.25 - 0.5).collect();
     let mut c = vec![0.0f32; m * n];
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     time(3, runs, || {
-        // SAFETY: the pointers and strides describe the three buffers above, which outlive the
-        // call and do not overlap; `c` is written only.
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                c.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                a.as_ptr(),
-                1,
-                k as isize,
-                b.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::Rayon(threads),
-            );
-        }
+        sgemm(&mut c, &a, &b, shape, gemm::Parallelism::Rayon(threads));
         std::hint::black_box(&c);
     })
+}
+
+/// `c = a · b`, row-major `a [m, k]`, `b [k, n]`, `c [m, n]`.
+fn sgemm(c: &mut [f32], a: &[f32], b: &[f32], [m, k, n]: [usize; 3], threads: gemm::Parallelism) {
+    assert!(
+        a.len() == m * k && b.len() == k * n && c.len() == m * n,
+        "buffer sizes"
+    );
+    // SAFETY: the strides describe the three buffers, whose sizes are checked above; `c` does
+    // not overlap the inputs (a `&mut` borrow) and is written only.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            threads,
+        );
+    }
 }
 
 #[cfg(test)]
@@ -111,29 +121,7 @@ mod tests {
         let a: Vec<f32> = (0..m * k).map(|i| i as f32).collect();
         let b: Vec<f32> = (0..k * n).map(|i| 1.0 - i as f32).collect();
         let mut c = vec![0.0f32; m * n];
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                c.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                a.as_ptr(),
-                1,
-                k as isize,
-                b.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
-        }
+        sgemm(&mut c, &a, &b, [m, k, n], gemm::Parallelism::None);
         let backend = Backend::select(BackendKind::Flex).unwrap();
         let ta = Tensor::<2>::from_data(burn::tensor::TensorData::new(a, [m, k]), &backend.device);
         let tb = Tensor::<2>::from_data(burn::tensor::TensorData::new(b, [k, n]), &backend.device);

@@ -6,7 +6,7 @@
 //!
 //! Steps are grouped in intervals of `eval_interval`; interval `i` draws its windows from the
 //! stream `lm-windows-{i}` of the seed and reseeds the backend (dropout) from the seed and `i`, as
-//! an epoch does in [`crate::train`], so that the same seed gives the same run and a run can later
+//! an epoch does in [`crate::train()`], so that the same seed gives the same run and a run can later
 //! continue from the end of any interval. (The run directory, checkpoints and the CLI come next:
 //! issue 16.)
 
