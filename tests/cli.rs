@@ -575,6 +575,46 @@ fn benches_print_their_tables_and_json() {
             .count(),
         2
     );
+    let out = run(
+        &[
+            "bench",
+            "transformer",
+            "--over-activations",
+            "gelu;swiglu",
+            "--batch-size",
+            "2",
+            "--context",
+            "8",
+            "--layers",
+            "1",
+            "--d-model",
+            "16",
+            "--steps",
+            "1",
+            "--out",
+            "lm.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = json_file(&dir.join("lm.json"));
+    let rows = rows.as_array().unwrap();
+    // the GLU family's hidden width is 2/3 of the ungated one: the same parameter count
+    let models: Vec<&str> = rows.iter().map(|r| r["model"].as_str().unwrap()).collect();
+    assert!(
+        models[0].contains("hidden 64") && models[1].contains("hidden 43"),
+        "{models:?}"
+    );
+    let params = |m: &str| -> f64 {
+        let last = m.rsplit(", ").next().unwrap();
+        last.trim_end_matches(" parameters").parse().unwrap()
+    };
+    let (gelu, swiglu) = (params(models[0]), params(models[1]));
+    assert!((gelu - swiglu).abs() / gelu < 0.01, "{models:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r["step"]["median"].as_f64().unwrap() > 0.0)
+    );
     let out = run(&["bench", "matmul", "--shapes", "16x8"], &dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(

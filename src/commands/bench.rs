@@ -1,5 +1,5 @@
-//! `nonlin bench …`: activations, training throughput, autodiff memory, matmul against a plain
-//! sgemm, backend agreement.
+//! `nonlin bench …`: activations, training throughput (MLPs, the transformer), autodiff memory,
+//! matmul against a plain sgemm, backend agreement.
 
 use super::SpecList;
 use super::train::TrainArgs;
@@ -8,11 +8,13 @@ use clap::Subcommand;
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::bench::{
-    ActivationBench, MODEL_SHAPES, activations, autodiff_memory, matmul, training, training_models,
+    ActivationBench, MODEL_SHAPES, activations, autodiff_memory, language_model_training, matmul,
+    training, training_models,
 };
 use nonlin_eval::compare::compare_backends;
 use nonlin_eval::plot::{Lines, Series, save};
 use nonlin_train::fs::write_atomic;
+use nonlin_train::model::transformer::TransformerConfig;
 use std::path::{Path, PathBuf};
 
 const DEFAULT_ACTIVATIONS: &str = "relu;leaky_relu;elu;selu;gelu;gelu_tanh;quick_gelu;silu;mish;softplus;sigmoid;tanh;softsign;log_sigmoid;hard_swish;glu;swiglu;geglu;maxout(k=2)";
@@ -47,6 +49,34 @@ pub enum BenchCommand {
         steps: usize,
         /// Backends to run on.
         #[arg(long, value_delimiter = ',', default_value = "ndarray,flex,wgpu")]
+        backends: Vec<String>,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Training throughput of the character-level transformer on Tiny Shakespeare (AdamW steps),
+    /// per feed-forward activation.
+    Transformer {
+        /// Feed-forward activations separated by `;` (the GLU family at matched parameter count).
+        #[arg(long, default_value = "gelu;swiglu")]
+        over_activations: SpecList<ActivationConfig>,
+        /// Windows per step.
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+        /// Characters per window.
+        #[arg(long, default_value_t = 128)]
+        context: usize,
+        /// Transformer blocks.
+        #[arg(long, default_value_t = 4)]
+        layers: usize,
+        /// Width of the residual stream (the feed-forward width is 4×).
+        #[arg(long, default_value_t = 128)]
+        d_model: usize,
+        /// Timed steps per activation (after 3 warm-up steps).
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        /// Backends to run on.
+        #[arg(long, value_delimiter = ',', default_value = "flex")]
         backends: Vec<String>,
         /// Also write the results as JSON here.
         #[arg(long)]
@@ -252,6 +282,46 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                 }
             }
             Ok(())
+        }
+        BenchCommand::Transformer {
+            over_activations,
+            batch_size,
+            context,
+            layers,
+            d_model,
+            steps,
+            backends,
+            out,
+        } => {
+            println!(
+                "| backend | activation | model | batch × context | ms/step (min–max) | characters/s |\n| --- | --- | --- | --- | ---: | ---: |"
+            );
+            let mut results = Vec::new();
+            for backend in select_backends(backends)? {
+                for activation in &over_activations.0 {
+                    let config = TransformerConfig::new(1)
+                        .with_context(*context)
+                        .with_layers(*layers)
+                        .with_d_model(*d_model)
+                        .with_d_ff(4 * d_model)
+                        .with_activation(activation.clone());
+                    let r = language_model_training(&backend, &config, *batch_size, *steps)?;
+                    println!(
+                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.0} |",
+                        backend.kind,
+                        r.activation,
+                        r.model,
+                        r.batch_size,
+                        r.context,
+                        ms(r.step.median),
+                        ms(r.step.min),
+                        ms(r.step.max),
+                        r.tokens_per_second()
+                    );
+                    results.push(r);
+                }
+            }
+            write_json(&results, out.as_deref())
         }
         BenchCommand::Matmul {
             shapes,

@@ -8,9 +8,12 @@
 //! - [`training`]: training throughput (samples/s) of MLPs on MNIST-shaped random data;
 //! - [`autodiff_memory`]: the resident memory an activation's autodiff graph keeps, nonlin's
 //!   op against Burn's;
-//! - [`matmul`]: Burn's matrix product against a plain sgemm of the same shape.
+//! - [`matmul`]: Burn's matrix product against a plain sgemm of the same shape;
+//! - [`language_model_training`]: training throughput of the character-level transformer.
 
+mod language_model;
 mod matmul;
+pub use language_model::{LanguageModelBench, language_model_training};
 pub use matmul::{MODEL_SHAPES, MatmulBench, matmul, plain_sgemm};
 
 use crate::error::EvalError;

@@ -1,0 +1,91 @@
+//! Training throughput of the character-level transformer: optimizer steps on Tiny Shakespeare
+//! windows, as `nonlin_train::train::language_model` takes them (AdamW, gradient clipping), timed
+//! like the MLP benchmark.
+
+use super::{Timing, sync, time};
+use crate::error::EvalError;
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamWConfig, GradientsParams};
+use nonlin_backend::Backend;
+use nonlin_train::data::text::{TextCorpus, TextSplit};
+use nonlin_train::model::transformer::TransformerConfig;
+use nonlin_train::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Step time of one transformer configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageModelBench {
+    /// Backend description.
+    pub backend: String,
+    /// The feed-forward activation's spec.
+    pub activation: String,
+    /// Layers × d_model, heads, the feed-forward hidden width, and the parameter count.
+    pub model: String,
+    /// Windows per step.
+    pub batch_size: usize,
+    /// Characters per window.
+    pub context: usize,
+    /// Time per step (forward, backward, AdamW update).
+    pub step: Timing,
+}
+
+impl LanguageModelBench {
+    /// Training characters per second at the median step time.
+    pub fn tokens_per_second(&self) -> f64 {
+        (self.batch_size * self.context) as f64 / self.step.median
+    }
+}
+
+/// Times `steps` training steps (after 3 warm-up ones) of the transformer `config` on batches of
+/// `batch_size` Shakespeare windows of the config's context.
+pub fn language_model_training(
+    backend: &Backend,
+    config: &TransformerConfig,
+    batch_size: usize,
+    steps: usize,
+) -> Result<LanguageModelBench, EvalError> {
+    let corpus = TextCorpus::shakespeare().map_err(nonlin_train::TrainError::from)?;
+    let device = backend.autodiff();
+    let config = TransformerConfig {
+        vocab: corpus.vocabulary.len(),
+        ..config.clone()
+    };
+    let mut model = config.init(&device)?;
+    let mut optimizer = AdamWConfig::new()
+        .with_epsilon(1e-8)
+        .with_weight_decay(0.1)
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let mut rng = Rng::new(1);
+    // windows drawn before timing: the step is what is measured
+    let batches: Vec<_> = (0..steps.max(1) + 3)
+        .map(|_| corpus.windows(TextSplit::Train, batch_size, config.context, &mut rng))
+        .collect::<Result<_, _>>()
+        .map_err(nonlin_train::TrainError::from)?;
+    let mut next = batches.iter().cycle();
+    let step = time(3, steps, || {
+        let (x, y) = next.next().expect("cycled").tensors(&device);
+        let loss = model.loss(x, y);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(1e-3, model.clone(), grads);
+        // the next step needs the updated weights; reading one waits for this step
+        sync(model.embedding.weight.val());
+    });
+    Ok(LanguageModelBench {
+        backend: backend.describe(),
+        activation: config.activation.spec(),
+        model: format!(
+            "{} × {}, {} heads, hidden {}, {} parameters",
+            config.layers,
+            config.d_model,
+            config.heads,
+            config.ffn_hidden(),
+            config
+                .parameter_count()
+                .map_or("?".into(), |p| p.to_string())
+        ),
+        batch_size,
+        context: config.context,
+        step,
+    })
+}
