@@ -4,12 +4,12 @@
 
 use super::{Timing, sync, time};
 use crate::error::EvalError;
-use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use nonlin_backend::Backend;
 use nonlin_train::data::text::{TextCorpus, TextSplit};
 use nonlin_train::model::transformer::TransformerConfig;
 use nonlin_train::rng::Rng;
+use nonlin_train::train::language_model::LanguageModelTraining;
 use serde::{Deserialize, Serialize};
 
 /// Step time of one transformer configuration.
@@ -51,11 +51,8 @@ pub fn language_model_training(
         ..config.clone()
     };
     let mut model = config.init(&device)?;
-    let mut optimizer = AdamWConfig::new()
-        .with_epsilon(1e-8)
-        .with_weight_decay(0.1)
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
+    // the optimizer of a default run (weight decay 0.1, clipping at 1)
+    let mut optimizer = LanguageModelTraining::default().optimizer();
     let mut rng = Rng::new(1);
     // windows drawn before timing: the step is what is measured
     let batches: Vec<_> = (0..steps.max(1) + 3)

@@ -16,7 +16,7 @@ use crate::model::transformer::Transformer;
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor};
 use nonlin_backend::Backend;
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,18 @@ impl LanguageModelTraining {
         Ok(())
     }
 
+    /// AdamW (epsilon 1e-8, PyTorch's) with this weight decay and clipping.
+    pub fn optimizer(&self) -> ModuleOptimizer {
+        AdamWConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(self.weight_decay as f32)
+            .with_grad_clipping(
+                self.grad_clip
+                    .map(|c| GradientClippingConfig::Norm(c as f32)),
+            )
+            .init()
+    }
+
     /// The learning rate of `step` (0-based): linear warm-up to the peak over `warmup_steps`,
     /// then a cosine from the peak to `min_learning_rate` at the last step.
     pub fn learning_rate_at(&self, step: usize) -> f64 {
@@ -190,15 +202,7 @@ fn fit_exclusive(
 ) -> Result<(Transformer, Vec<LanguageModelEval>), TrainError> {
     let device = backend.autodiff();
     let context = model.context;
-    let mut optimizer = AdamWConfig::new()
-        .with_epsilon(1e-8)
-        .with_weight_decay(training.weight_decay as f32)
-        .with_grad_clipping(
-            training
-                .grad_clip
-                .map(|c| GradientClippingConfig::Norm(c as f32)),
-        )
-        .init();
+    let mut optimizer = training.optimizer();
     let mut history = Vec::new();
     let intervals = training.steps.div_ceil(training.eval_interval);
     for interval in 0..intervals {
