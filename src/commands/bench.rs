@@ -299,6 +299,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             let mut results = Vec::new();
             for backend in select_backends(backends)? {
                 for activation in &over_activations.0 {
+                    // vocab: the corpus's, set by the benchmark
                     let config = TransformerConfig::new(1)
                         .with_context(*context)
                         .with_layers(*layers)

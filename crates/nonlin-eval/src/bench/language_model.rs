@@ -37,7 +37,8 @@ impl LanguageModelBench {
 }
 
 /// Times `steps` training steps (after 3 warm-up ones) of the transformer `config` on batches of
-/// `batch_size` Shakespeare windows of the config's context.
+/// `batch_size` Shakespeare windows of the config's context. The config's `vocab` is replaced by
+/// the corpus's (65).
 pub fn language_model_training(
     backend: &Backend,
     config: &TransformerConfig,

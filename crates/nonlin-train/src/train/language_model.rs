@@ -174,8 +174,8 @@ pub struct LanguageModelEval {
 
 /// Trains `model` (built on `backend.autodiff()`) on `corpus` and evaluates it every
 /// `training.eval_interval` steps and after the last; `on_eval` sees the model and each
-/// evaluation. A loss or weight that is not finite stops the run with
-/// [`TrainError::Diverged`] (its `epoch` is the 1-based interval).
+/// evaluation. A mean training loss or a validation loss that is not finite (non-finite weights
+/// show there) stops the run with [`TrainError::Diverged`] (its `epoch` is the 1-based interval).
 pub fn fit_language_model(
     model: Transformer,
     corpus: &TextCorpus,
@@ -207,14 +207,13 @@ fn fit_exclusive(
     let intervals = training.steps.div_ceil(training.eval_interval);
     for interval in 0..intervals {
         let started = Instant::now();
-        device.seed(seed.wrapping_add(0x9E37_79B9 * (interval as u64 + 1)));
+        super::seed_backend_for_epoch(&device, seed, interval);
         let mut rng = Rng::for_stream(seed, &format!("lm-windows-{interval}"));
         let first = interval * training.eval_interval;
         let last = (first + training.eval_interval).min(training.steps);
         let mut loss_sum = Tensor::<1>::zeros([1], &device);
-        let mut learning_rate = training.learning_rate_at(first);
         for step in first..last {
-            learning_rate = training.learning_rate_at(step);
+            let learning_rate = training.learning_rate_at(step);
             let (x, y) = corpus
                 .windows(TextSplit::Train, training.batch_size, context, &mut rng)?
                 .tensors(&device);
@@ -224,6 +223,8 @@ fn fit_exclusive(
             model = optimizer.step(learning_rate, model, grads);
         }
         let train_seconds = started.elapsed().as_secs_f64();
+        // the rate of the interval's last step, reported with it
+        let learning_rate = training.learning_rate_at(last - 1);
         let steps = (last - first) as f64;
         let train_loss = f64::from(loss_sum.into_scalar::<f32>()) / steps;
         let diverged = |what: String| TrainError::Diverged {
@@ -284,7 +285,8 @@ pub fn evaluate(
         0 => available,
         n => n.min(available),
     };
-    let mut loss_sum = 0.0;
+    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(device);
+    let mut loss_sum = Tensor::<1>::zeros([1], device);
     let mut hits = Tensor::<1, Int>::zeros([1], device);
     let starts: Vec<usize> = (0..windows).map(|w| w * context).collect();
     for chunk in starts.chunks(batch.max(1)) {
@@ -307,14 +309,13 @@ pub fn evaluate(
         let y = y.reshape([b * t]);
         let predicted: Tensor<1, Int> = logits.clone().argmax(1).flatten(0, 1);
         hits = hits + predicted.equal(y.clone()).int().sum();
-        let loss = burn::nn::loss::CrossEntropyLossConfig::new()
-            .init(device)
-            .forward(logits, y);
-        loss_sum += f64::from(loss.into_scalar::<f32>()) * chunk.len() as f64;
+        loss_sum = loss_sum + loss_fn.forward(logits, y) * chunk.len() as f64;
     }
+    // read back once, after the last chunk
     let n = windows.max(1) as f64;
+    let loss = f64::from(loss_sum.into_scalar::<f32>()) / n;
     let accuracy = hits.into_scalar::<i64>() as f64 / (n * context as f64);
-    (loss_sum / n, accuracy)
+    (loss, accuracy)
 }
 
 #[cfg(test)]

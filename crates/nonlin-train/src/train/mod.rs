@@ -348,7 +348,7 @@ fn run_epoch(
     let device = backend.autodiff();
     let learning_rate = training.learning_rate_at(epoch);
     let started = Instant::now();
-    device.seed(seed.wrapping_add(0x9E37_79B9 * (epoch as u64 + 1)));
+    seed_backend_for_epoch(&device, seed, epoch);
     let mut order: Vec<usize> = (0..splits.train.len()).collect();
     Rng::for_stream(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
     let (model, (train_loss, train_accuracy)) = train_epoch(
@@ -396,6 +396,13 @@ fn run_epoch(
         seconds: started.elapsed().as_secs_f64(),
     };
     Ok((model, metrics))
+}
+
+/// Reseeds the backend's generator (dropout, RReLU) for epoch `epoch` (0-based) of a run seeded
+/// `seed`: every epoch, or language-model interval, starts its draws from the seed alone, which
+/// is what lets a resumed run continue exactly.
+pub(crate) fn seed_backend_for_epoch(device: &Device, seed: u64, epoch: usize) {
+    device.seed(seed.wrapping_add(0x9E37_79B9 * (epoch as u64 + 1)));
 }
 
 /// Trains `model` (built on `backend.autodiff()`) on in-memory `splits` for `training.epochs`

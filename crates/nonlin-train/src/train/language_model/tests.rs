@@ -153,7 +153,7 @@ fn a_short_training_run_beats_the_bigram_baseline_on_shakespeare() {
     };
     assert!((before - 65f64.ln()).abs() < 0.2, "{before}");
     let mut seen = Vec::new();
-    let history = with_seeded(1, &backend, |m| {
+    let history = with_seeded(1, &corpus, &backend, |m| {
         fit_language_model(m, &corpus, &training, 1, &backend, |_, e| seen.push(e.step))
     });
     let history = history.unwrap().1;
@@ -172,12 +172,17 @@ fn a_short_training_run_beats_the_bigram_baseline_on_shakespeare() {
     );
 }
 
-/// Builds the Shakespeare model from the backend seeded with `seed` and hands it to `train`.
-fn with_seeded<T>(seed: u64, backend: &Backend, train: impl FnOnce(Transformer) -> T) -> T {
-    let corpus = TextCorpus::shakespeare().unwrap();
+/// Builds the SwiGLU model for `corpus` from the backend seeded with `seed` and hands it to
+/// `train`.
+fn with_seeded<T>(
+    seed: u64,
+    corpus: &TextCorpus,
+    backend: &Backend,
+    train: impl FnOnce(Transformer) -> T,
+) -> T {
     crate::train::with_backend_rng(|| {
         backend.autodiff().seed(seed);
-        train(model(&corpus, "swiglu", 32, backend))
+        train(model(corpus, "swiglu", 32, backend))
     })
 }
 
@@ -194,7 +199,7 @@ fn the_same_seed_gives_the_same_run() {
         ..Default::default()
     };
     let run = |seed| {
-        with_seeded(seed, &backend, |m| {
+        with_seeded(seed, &corpus, &backend, |m| {
             fit_language_model(m, &corpus, &training, seed, &backend, |_, _| {})
                 .unwrap()
                 .1
@@ -223,7 +228,7 @@ fn a_diverging_run_stops_with_the_interval_and_what_was_not_finite() {
         eval_windows: 4,
         ..Default::default()
     };
-    let outcome = with_seeded(2, &backend, |m| {
+    let outcome = with_seeded(2, &corpus, &backend, |m| {
         fit_language_model(m, &corpus, &training, 2, &backend, |_, _| {})
     });
     match outcome {
