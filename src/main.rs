@@ -100,6 +100,23 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Text from a trained language model (a run of --model transformer), continuing a prompt.
+    Sample {
+        /// The run directory, checkpoint directory or .bpk file.
+        run: PathBuf,
+        /// The text to continue.
+        #[arg(long, default_value = "\n")]
+        prompt: String,
+        /// Characters to generate.
+        #[arg(long, default_value_t = 500)]
+        tokens: usize,
+        /// Softmax temperature (1: the model's distribution; 0: always the most likely).
+        #[arg(long, default_value_t = 0.8, allow_negative_numbers = true)]
+        temperature: f64,
+        /// Seed of the draws.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Gradient-flow diagnostics per layer (gradient norms, dead units, saturation, output mean,
     /// one-sign weight gradients), at initialisation and after each of --epochs epochs.
     Diagnose {
@@ -298,6 +315,22 @@ fn main() -> Result<()> {
             allow_partial,
         } => commands::sweep::merge(&dirs, out, allow_partial),
         Command::Eval { run, format, out } => commands::study::eval(&run, format, out, cli.backend),
+        Command::Sample {
+            run,
+            prompt,
+            tokens,
+            temperature,
+            seed,
+        } => commands::study::sample(
+            &run,
+            nonlin_eval::sample::SampleOptions {
+                prompt,
+                tokens,
+                temperature,
+                seed,
+            },
+            cli.backend,
+        ),
         Command::Plot { what, image } => commands::plot::run(&what, image, cli.backend),
         Command::Report { dir } => commands::plot::report(&dir, cli.backend),
         Command::Bench { what } => commands::bench::run(&what),

@@ -47,6 +47,19 @@ pub fn eval(run: &Path, format: Format, out: Option<PathBuf>, backend: BackendKi
     emit(&evaluation, evaluation.markdown(), format, out.as_deref())
 }
 
+/// `nonlin sample`: prints the prompt and its continuation.
+pub fn sample(
+    run: &Path,
+    options: nonlin_eval::sample::SampleOptions,
+    backend: BackendKind,
+) -> Result<()> {
+    let backend = Backend::select(backend)?;
+    let text = nonlin_eval::sample::sample(run, &options, &backend)
+        .with_context(|| format!("sampling from {}", run.display()))?;
+    println!("{}{text}", options.prompt);
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct DiagnoseReport {
     model: String,

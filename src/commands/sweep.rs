@@ -42,6 +42,8 @@ impl SweepArgs {
     fn config(&self, base: &TrainArgs) -> Result<SweepConfig> {
         let mut sweep = match &self.sweep_file {
             Some(path) => SweepConfig::load(path)?,
+            // text data or --model transformer: the language model's sweep and defaults
+            None if base.is_language_model() => SweepConfig::language_model(),
             None => SweepConfig::default(),
         };
         // training flags (and --config) override the base experiment of the file or the default
@@ -62,7 +64,7 @@ impl SweepArgs {
                 .collect::<Result<_, _>>()
                 .with_context(|| {
                     format!(
-                        "--over-models {}: use mlp, maxout_mlp, deep_mlp or cnn",
+                        "--over-models {}: use mlp, maxout_mlp, deep_mlp, cnn or transformer",
                         models.join(",")
                     )
                 })?;

@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::{Backend, BackendKind};
+use nonlin_train::model::Positions;
 use nonlin_train::run_dir::RunDir;
 use nonlin_train::train::{OptimizerKind, Schedule};
 use nonlin_train::{DatasetSpec, ExperimentConfig, ModelKind, ProgressMode, RunOptions, train};
@@ -23,7 +24,8 @@ pub struct TrainArgs {
     /// Directory of MNIST-style IDX files (for mnist and fashion_mnist).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Model: mlp, maxout_mlp, deep_mlp or cnn.
+    /// Model: mlp, maxout_mlp, deep_mlp, cnn, or transformer (a character-level language model,
+    /// for text data sets).
     #[arg(long, value_enum)]
     pub model: Option<ModelArg>,
     /// Hidden widths, e.g. 64,64.
@@ -56,9 +58,41 @@ pub struct TrainArgs {
     /// Units per layer of deep_mlp.
     #[arg(long)]
     pub width: Option<usize>,
-    /// Epochs.
+    /// Transformer: characters of context (also the training windows' length).
+    #[arg(long)]
+    pub context: Option<usize>,
+    /// Transformer: blocks.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Transformer: width of the residual stream.
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    /// Transformer: attention heads.
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Transformer: hidden width of the ungated feed-forward block (the GLU family gets 2/3 of
+    /// it, so that parameter counts match).
+    #[arg(long)]
+    pub d_ff: Option<usize>,
+    /// Transformer: keep d_ff for every activation instead of matching parameter counts.
+    #[arg(long)]
+    pub no_match_parameters: bool,
+    /// Transformer: learned or rotary positions.
+    #[arg(long, value_enum)]
+    pub positions: Option<PositionsArg>,
+    /// Transformer: logits from the embedding matrix.
+    #[arg(long)]
+    pub tie_embeddings: bool,
+    /// Epochs (a language model's epoch is --steps-per-epoch steps).
     #[arg(long)]
     pub epochs: Option<usize>,
+    /// Language models: optimizer steps per epoch (each epoch ends with an evaluation and a
+    /// checkpoint).
+    #[arg(long)]
+    pub steps_per_epoch: Option<usize>,
+    /// Language models: validation windows per epoch's evaluation (0: the whole validation part).
+    #[arg(long)]
+    pub eval_windows: Option<usize>,
     /// Batch size.
     #[arg(long)]
     pub batch_size: Option<usize>,
@@ -100,6 +134,13 @@ pub enum ModelArg {
     MaxoutMlp,
     DeepMlp,
     Cnn,
+    Transformer,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PositionsArg {
+    Learned,
+    Rotary,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -126,9 +167,29 @@ pub enum ProgressArg {
 }
 
 impl TrainArgs {
-    /// The TOML file (or the defaults) with every given flag applied.
+    /// The TOML file (or the defaults) with every given flag applied. Without a file, a text
+    /// data set or `--model transformer` starts from the language-model defaults.
     pub fn experiment(&self) -> Result<ExperimentConfig> {
-        self.experiment_over(ExperimentConfig::default())
+        self.experiment_over(self.defaults())
+    }
+
+    /// Whether the flags ask for a language model: a text data set or `--model transformer`.
+    pub fn is_language_model(&self) -> bool {
+        let text = self
+            .dataset
+            .as_deref()
+            .and_then(|spec| spec.parse::<DatasetSpec>().ok())
+            .is_some_and(|d| d.is_text());
+        text || matches!(self.model, Some(ModelArg::Transformer))
+    }
+
+    /// The defaults these flags start from (when no TOML file is given).
+    pub fn defaults(&self) -> ExperimentConfig {
+        if self.is_language_model() {
+            ExperimentConfig::language_model()
+        } else {
+            ExperimentConfig::default()
+        }
     }
 
     /// The TOML file (or `base`) with every given flag applied.
@@ -155,6 +216,21 @@ impl TrainArgs {
                 ModelArg::MaxoutMlp => ModelKind::MaxoutMlp,
                 ModelArg::DeepMlp => ModelKind::DeepMlp,
                 ModelArg::Cnn => ModelKind::Cnn,
+                ModelArg::Transformer => ModelKind::Transformer,
+            };
+        }
+        let shape = &mut m.transformer;
+        set(&mut shape.context, self.context);
+        set(&mut shape.layers, self.layers);
+        set(&mut shape.d_model, self.d_model);
+        set(&mut shape.heads, self.heads);
+        set(&mut shape.d_ff, self.d_ff);
+        shape.match_parameters &= !self.no_match_parameters;
+        shape.tie_embeddings |= self.tie_embeddings;
+        if let Some(p) = self.positions {
+            shape.positions = match p {
+                PositionsArg::Learned => Positions::Learned,
+                PositionsArg::Rotary => Positions::Rotary,
             };
         }
         if let Some(hidden) = &self.hidden {
@@ -181,6 +257,10 @@ impl TrainArgs {
         set(&mut m.width, self.width);
         let t = &mut c.training;
         set(&mut t.epochs, self.epochs);
+        if self.steps_per_epoch.is_some() {
+            t.steps_per_epoch = self.steps_per_epoch;
+        }
+        set(&mut t.eval_windows, self.eval_windows);
         set(&mut t.batch_size, self.batch_size);
         if let Some(o) = self.optimizer {
             t.optimizer = match o {
@@ -329,14 +409,38 @@ pub fn run(args: &TrainArgs, target: RunTarget, backend: BackendKind) -> Result<
             ""
         }
     );
-    println!("test accuracy  {:.4}", summary.test_accuracy);
-    println!("test loss      {:.4}", summary.test_loss);
+    match summary.bits_per_char {
+        Some(bits) => {
+            // a language model's held-out text is its validation part
+            println!(
+                "valid loss     {:.4} nats/char ({bits:.4} bits/char)",
+                summary.test_loss
+            );
+            println!(
+                "valid accuracy {:.4} (next character)",
+                summary.test_accuracy
+            );
+        }
+        None => {
+            println!("test accuracy  {:.4}", summary.test_accuracy);
+            println!("test loss      {:.4}", summary.test_loss);
+        }
+    }
+    if let Some(p) = summary.parameters {
+        println!("parameters     {p}");
+    }
     if let Some(e) = summary.epochs_to_target {
         println!("epochs to target accuracy  {e}");
     }
     println!(
-        "time/epoch     {:.3} s ({:.0} samples/s)",
-        summary.seconds_per_epoch, summary.samples_per_second
+        "time/epoch     {:.3} s ({:.0} {}/s)",
+        summary.seconds_per_epoch,
+        summary.samples_per_second,
+        if summary.bits_per_char.is_some() {
+            "characters"
+        } else {
+            "samples"
+        }
     );
     println!("wrote          {}", summary.files.summary.display());
     println!("               {}", summary.files.metrics_jsonl.display());

@@ -38,9 +38,9 @@ pub fn rows(dir: &Path) -> Vec<serde_json::Value> {
         .iter()
         .map(|r| {
             let mut r = r.clone();
-            r.as_object_mut()
-                .unwrap()
-                .retain(|k, _| k != "seconds_per_epoch" && k != "samples_per_second");
+            r.as_object_mut().unwrap().retain(|k, _| {
+                !["seconds_per_epoch", "samples_per_second", "seconds"].contains(&k.as_str())
+            });
             r
         })
         .collect()

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluate;
 pub mod plot;
 pub mod report;
+pub mod sample;
 pub mod separability;
 pub mod study;
 

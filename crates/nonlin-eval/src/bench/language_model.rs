@@ -9,7 +9,7 @@ use nonlin_backend::Backend;
 use nonlin_train::data::text::{TextCorpus, TextSplit};
 use nonlin_train::model::transformer::TransformerConfig;
 use nonlin_train::rng::Rng;
-use nonlin_train::train::language_model::LanguageModelTraining;
+use nonlin_train::train::TrainingConfig;
 use serde::{Deserialize, Serialize};
 
 /// Step time of one transformer configuration.
@@ -53,7 +53,7 @@ pub fn language_model_training(
     };
     let mut model = config.init(&device)?;
     // the optimizer of a default run (weight decay 0.1, clipping at 1)
-    let mut optimizer = LanguageModelTraining::default().optimizer();
+    let mut optimizer = TrainingConfig::language_model().optimizer();
     let mut rng = Rng::new(1);
     // windows drawn before timing: the step is what is measured
     let batches: Vec<_> = (0..steps.max(1) + 3)

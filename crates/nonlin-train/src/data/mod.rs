@@ -246,6 +246,20 @@ impl Splits {
     }
 }
 
+/// The text of a language-model data set (`shakespeare`, `text(path=…)`), split 90/10.
+pub fn load_text(spec: &DatasetSpec) -> Result<text::TextCorpus, DataError> {
+    match spec {
+        DatasetSpec::Shakespeare => text::TextCorpus::shakespeare(),
+        DatasetSpec::Text { path, unknown } => text::TextCorpus::from_file(path, *unknown),
+        other => Err(DataError::Invalid {
+            dataset: other.to_string(),
+            reason: "a language model (model kind transformer) reads text: use --dataset \
+                     shakespeare or text(path=FILE)"
+                .into(),
+        }),
+    }
+}
+
 /// Loads the data set `config` describes, split and scaled, from `seed`.
 pub fn load(config: &DataConfig, seed: u64) -> Result<Splits, DataError> {
     let mut rng = Rng::for_stream(seed, "split");
@@ -273,6 +287,14 @@ pub fn load(config: &DataConfig, seed: u64) -> Result<Splits, DataError> {
             let valid_share = config.valid_fraction / (1.0 - config.test_fraction);
             let (train, valid) = rest.split_off(valid_share, &mut rng);
             (train, valid, test)
+        }
+        DatasetSpec::Shakespeare | DatasetSpec::Text { .. } => {
+            return Err(DataError::Invalid {
+                dataset: config.dataset.to_string(),
+                reason: "text trains a character-level language model, not a classifier: use \
+                         model kind transformer (--model transformer)"
+                    .into(),
+            });
         }
     };
     for (set, part) in [

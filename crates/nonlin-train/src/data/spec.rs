@@ -1,6 +1,8 @@
 //! Data set specs: `spirals(arms=3, n=1500, noise=0.2)`, `digits`, `mnist(dir=data/mnist)`,
-//! `csv(path=my.csv, label=class)`, parsed from flags and TOML files and printed back.
+//! `csv(path=my.csv, label=class)`, and the texts of language models (`shakespeare`,
+//! `text(path=book.txt, unknown=skip)`), parsed from flags and TOML files and printed back.
 
+use crate::data::text::UnknownChars;
 use crate::error::DataError;
 use nonlin_activations::spec::{ArgumentError, Arguments, closest, normalize, parse_call};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -66,10 +68,19 @@ pub enum DatasetSpec {
         /// The label column's name (default: the last column).
         label: Option<String>,
     },
+    /// Tiny Shakespeare, built in: text for a character-level language model.
+    Shakespeare,
+    /// Any UTF-8 text file (or its gzip) for a character-level language model.
+    Text {
+        /// The file.
+        path: PathBuf,
+        /// What to do with validation characters the training part never shows.
+        unknown: UnknownChars,
+    },
 }
 
 /// The names `DatasetSpec` answers to, for errors and help.
-pub const DATASET_NAMES: [&str; 10] = [
+pub const DATASET_NAMES: [&str; 12] = [
     "xor",
     "circles",
     "moons",
@@ -80,12 +91,20 @@ pub const DATASET_NAMES: [&str; 10] = [
     "mnist",
     "fashion_mnist",
     "csv",
+    "shakespeare",
+    "text",
 ];
 
 impl DatasetSpec {
     /// Whether samples are 0..255 images (scaled to [0, 1] by default).
     pub fn is_image(&self) -> bool {
         matches!(self, Self::Digits | Self::Mnist { .. })
+    }
+
+    /// Whether this is text, which trains a language model (model kind `transformer`) rather
+    /// than a classifier.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Self::Shakespeare | Self::Text { .. })
     }
 
     /// The default directory for MNIST-style files, also where they are downloaded to:
@@ -134,6 +153,10 @@ impl fmt::Display for DatasetSpec {
                 label: Some(label),
             } => write!(f, "csv(path={}, label={label})", path.display()),
             Self::Csv { path, label: None } => write!(f, "csv(path={})", path.display()),
+            Self::Shakespeare => f.write_str("shakespeare"),
+            Self::Text { path, unknown } => {
+                write!(f, "text(path={}, unknown={unknown})", path.display())
+            }
         }
     }
 }
@@ -187,6 +210,25 @@ impl FromStr for DatasetSpec {
                 })?),
                 label: args.string("label"),
             },
+            "shakespeare" | "tinyshakespeare" => DatasetSpec::Shakespeare,
+            "text" => {
+                let path = args.string("path").ok_or_else(|| DataError::Spec {
+                    spec: spec.into(),
+                    reason: "text needs a file: text(path=book.txt, unknown=error|skip|token)"
+                        .into(),
+                })?;
+                let unknown = match args.string("unknown") {
+                    None => UnknownChars::default(),
+                    Some(v) => v.parse().map_err(|reason| DataError::Spec {
+                        spec: spec.into(),
+                        reason,
+                    })?,
+                };
+                DatasetSpec::Text {
+                    path: PathBuf::from(path),
+                    unknown,
+                }
+            }
             _ => {
                 return Err(DataError::UnknownDataset {
                     name: call.name.into(),
@@ -411,6 +453,10 @@ impl DataConfig {
                 path: absolute(path)?,
                 label: label.clone(),
             },
+            DatasetSpec::Text { path, unknown } => DatasetSpec::Text {
+                path: absolute(path)?,
+                unknown: *unknown,
+            },
             other => other.clone(),
         };
         Ok(Self {
@@ -449,6 +495,8 @@ mod tests {
             "xor(n=1000, noise=0.1)",
             "digits",
             "csv(path=a.csv, label=y)",
+            "shakespeare",
+            "text(path=b.txt, unknown=skip)",
         ] {
             let parsed: DatasetSpec = spec.parse().unwrap();
             assert_eq!(parsed.to_string(), spec);
@@ -477,6 +525,11 @@ mod tests {
             ("xor(n=100, n=200)", "`n` is given twice"),
             ("xor(100)", "`100` needs a name, as in key=100"),
             ("xor(n=100, 0.1)", "`0.1` needs a name"),
+            ("text", "text needs a file"),
+            (
+                "text(path=a, unknown=drop)",
+                "choose one of error, skip, token",
+            ),
         ] {
             let err = spec.parse::<DatasetSpec>().unwrap_err().to_string();
             assert!(err.contains(fragment), "{spec}: {err}");

@@ -8,6 +8,7 @@ mod init;
 pub mod transformer;
 
 pub use init::Init;
+pub use transformer::{Positions, TransformerConfig, TransformerShape};
 
 use crate::error::TrainError;
 use burn::module::Module;
@@ -33,6 +34,9 @@ pub enum ModelKind {
     DeepMlp,
     /// Two 3×3 convolutions (`channels`) with 2×2 max pooling, then `hidden` dense layers.
     Cnn,
+    /// A decoder-only character-level transformer (sizes in `transformer`, the feed-forward
+    /// activation in `activation`), for text data sets.
+    Transformer,
 }
 
 /// The most layers a `deep_mlp` may have.
@@ -70,6 +74,9 @@ pub struct ModelConfig {
     pub width: usize,
     /// Channels of the CNN's two convolutions.
     pub channels: Vec<usize>,
+    /// Sizes of the `transformer` (its feed-forward activation is `activation`, its residual
+    /// dropout `dropout`).
+    pub transformer: TransformerShape,
 }
 
 impl Default for ModelConfig {
@@ -87,6 +94,7 @@ impl Default for ModelConfig {
             depth: 30,
             width: 32,
             channels: vec![16, 32],
+            transformer: TransformerShape::default(),
         }
     }
 }
@@ -145,8 +153,17 @@ impl ModelConfig {
         }
     }
 
+    /// The transformer's full config for a vocabulary of `vocab` symbols.
+    pub fn transformer_config(&self, vocab: usize) -> TransformerConfig {
+        self.transformer
+            .config(vocab, self.activation.clone(), self.dropout)
+    }
+
     /// A short description for logs and tables, e.g. `mlp 64-128-10 relu`.
     pub fn describe(&self, inputs: usize, classes: usize) -> String {
+        if self.kind == ModelKind::Transformer {
+            return self.transformer_config(classes).describe();
+        }
         let widths: Vec<String> = core::iter::once(inputs)
             .chain(self.hidden_widths())
             .chain([classes])
@@ -157,6 +174,7 @@ impl ModelConfig {
             ModelKind::MaxoutMlp => "maxout_mlp",
             ModelKind::DeepMlp => "deep_mlp",
             ModelKind::Cnn => "cnn",
+            ModelKind::Transformer => "transformer",
         };
         let activation = match (&self.activations, self.kind) {
             (_, ModelKind::MaxoutMlp) => format!("maxout(k={})", self.maxout_k),
@@ -173,6 +191,17 @@ impl ModelConfig {
     /// Checks what can be checked without the data: widths, dropout, bias, and that split
     /// activations (Maxout, the GLU family) in dense layers split the feature dimension.
     pub fn validate(&self) -> Result<(), TrainError> {
+        if self.kind == ModelKind::Transformer {
+            if self.activations.is_some() {
+                return Err(TrainError::Config(
+                    "the transformer has one feed-forward activation (`activation`); leave \
+                     `activations` (one per dense layer) unset"
+                        .into(),
+                ));
+            }
+            // the sizes, with a vocabulary that the text will replace
+            return self.transformer_config(1).validate();
+        }
         if self.kind == ModelKind::DeepMlp && self.depth > MAX_DEPTH {
             return Err(TrainError::Config(format!(
                 "depth = {} is more than {MAX_DEPTH} layers",
@@ -216,7 +245,11 @@ impl ModelConfig {
 
     /// Parameters of the model for samples of `sample_shape` and `classes` classes; `None` if
     /// the count does not fit in 128 bits.
+    /// (For the transformer, `classes` is the vocabulary and `sample_shape` is not read.)
     pub fn parameter_count(&self, sample_shape: &[usize], classes: usize) -> Option<u128> {
+        if self.kind == ModelKind::Transformer {
+            return self.transformer_config(classes).parameter_count();
+        }
         let n = |v: usize| v as u128;
         let mut total: u128 = 0;
         let dense = |inputs: u128, total: &mut u128| -> Option<()> {
@@ -272,6 +305,13 @@ impl ModelConfig {
         device: &Device,
     ) -> Result<Model, TrainError> {
         self.validate()?;
+        if self.kind == ModelKind::Transformer {
+            return Err(TrainError::Config(
+                "the transformer is a language model: train it on text (--dataset shakespeare \
+                 or text(path=FILE)), or choose a classifier (mlp, maxout_mlp, deep_mlp, cnn)"
+                    .into(),
+            ));
+        }
         // weights, gradients and two optimizer moments, 4 bytes each
         let bytes = self
             .parameter_count(sample_shape, classes)

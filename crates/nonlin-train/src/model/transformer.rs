@@ -43,6 +43,73 @@ pub enum Positions {
     Rotary,
 }
 
+/// The transformer's sizes as an experiment config holds them (`[model.transformer]`): the
+/// vocabulary comes from the text, the feed-forward activation and the dropout from `[model]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransformerShape {
+    /// The longest context the model reads (and the training windows' length).
+    pub context: usize,
+    /// Transformer blocks.
+    pub layers: usize,
+    /// Width of the residual stream.
+    pub d_model: usize,
+    /// Attention heads.
+    pub heads: usize,
+    /// Hidden width of the ungated feed-forward block.
+    pub d_ff: usize,
+    /// Match every activation's feed-forward parameters to the ungated block's.
+    pub match_parameters: bool,
+    /// Learned or rotary positions.
+    pub positions: Positions,
+    /// Logits from the embedding matrix.
+    pub tie_embeddings: bool,
+    /// Biases in the attention and feed-forward projections.
+    pub bias: bool,
+}
+
+impl Default for TransformerShape {
+    fn default() -> Self {
+        let c = TransformerConfig::new(1);
+        Self {
+            context: c.context,
+            layers: c.layers,
+            d_model: c.d_model,
+            heads: c.heads,
+            d_ff: c.d_ff,
+            match_parameters: c.match_parameters,
+            positions: c.positions,
+            tie_embeddings: c.tie_embeddings,
+            bias: c.bias,
+        }
+    }
+}
+
+impl TransformerShape {
+    /// The model's full config for a vocabulary of `vocab` symbols.
+    pub fn config(
+        &self,
+        vocab: usize,
+        activation: ActivationConfig,
+        dropout: f64,
+    ) -> TransformerConfig {
+        TransformerConfig {
+            vocab,
+            context: self.context,
+            layers: self.layers,
+            d_model: self.d_model,
+            heads: self.heads,
+            d_ff: self.d_ff,
+            activation,
+            match_parameters: self.match_parameters,
+            dropout,
+            positions: self.positions,
+            tie_embeddings: self.tie_embeddings,
+            bias: self.bias,
+        }
+    }
+}
+
 /// Sizes and choices of the transformer. In TOML, `activation` is a spec string.
 #[derive(Config, Debug, PartialEq)]
 pub struct TransformerConfig {
@@ -85,6 +152,19 @@ pub struct TransformerConfig {
 }
 
 impl TransformerConfig {
+    /// A short description for logs and tables, e.g. `transformer 4×128 h4 ctx128 swiglu(ffn 341)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "transformer {}×{} h{} ctx{} {}(ffn {})",
+            self.layers,
+            self.d_model,
+            self.heads,
+            self.context,
+            self.activation.spec(),
+            self.ffn_hidden()
+        )
+    }
+
     /// How much the feed-forward activation narrows its input: 1, `k` (Maxout) or 2 (GLU).
     fn narrowing(&self) -> usize {
         self.activation.width_factor()

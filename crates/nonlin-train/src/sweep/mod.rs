@@ -57,6 +57,37 @@ impl SweepConfig {
     ];
 }
 
+impl SweepConfig {
+    /// The feed-forward activations a language-model sweep compares by default: those of
+    /// Shazeer 2020's table 1, the ungated ones and the GLU family.
+    pub const LANGUAGE_MODEL_ACTIVATIONS: [&'static str; 9] = [
+        "relu",
+        "gelu",
+        "gelu_tanh",
+        "silu",
+        "glu",
+        "bilinear",
+        "reglu",
+        "geglu",
+        "swiglu",
+    ];
+
+    /// A sweep of the transformer's feed-forward activation on Tiny Shakespeare (the base
+    /// experiment [`ExperimentConfig::language_model`]), three seeds.
+    pub fn language_model() -> Self {
+        Self {
+            activations: Self::LANGUAGE_MODEL_ACTIVATIONS
+                .iter()
+                .map(|s| s.parse().expect("catalog names parse"))
+                .collect(),
+            seeds: vec![1, 2, 3],
+            datasets: vec![],
+            models: vec![],
+            base: ExperimentConfig::language_model(),
+        }
+    }
+}
+
 impl Default for SweepConfig {
     fn default() -> Self {
         let activations = Self::DEFAULT_ACTIVATIONS

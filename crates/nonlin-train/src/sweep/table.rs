@@ -52,6 +52,21 @@ pub struct SweepRow {
     pub seconds_per_epoch: f64,
     /// Mean training samples per second (a measurement: varies between runs).
     pub samples_per_second: f64,
+    /// Mean test loss (a language model's: on its validation part, nats per character).
+    #[serde(default)]
+    pub test_loss_mean: f64,
+    /// Standard deviation of the test loss (n − 1; 0 for one seed).
+    #[serde(default)]
+    pub test_loss_std: f64,
+    /// A language model's mean test loss in bits per character.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits_per_char_mean: Option<f64>,
+    /// Trainable parameters (the same for every seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<u64>,
+    /// Mean wall time of a run in seconds (a measurement: varies between runs).
+    #[serde(default)]
+    pub seconds: f64,
 }
 
 /// The aggregated results of a sweep.
@@ -216,6 +231,12 @@ pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainE
             records.sort_by_key(|r| r.seed);
             let accuracies: Vec<f64> = records.iter().map(|r| r.summary.test_accuracy).collect();
             let (mean, std) = mean_std(&accuracies);
+            let losses: Vec<f64> = records.iter().map(|r| r.summary.test_loss).collect();
+            let (loss_mean, loss_std) = mean_std(&losses);
+            let bits: Vec<f64> = records
+                .iter()
+                .filter_map(|r| r.summary.bits_per_char)
+                .collect();
             let reached: Vec<f64> = records
                 .iter()
                 .filter_map(|r| r.summary.epochs_to_target.map(|e| e as f64))
@@ -235,13 +256,23 @@ pub fn merge(dirs: &[PathBuf], allow_partial: bool) -> Result<SweepTable, TrainE
                 reached_target: reached.len(),
                 seconds_per_epoch: avg(&|s| s.seconds_per_epoch),
                 samples_per_second: avg(&|s| s.samples_per_second),
+                test_loss_mean: loss_mean,
+                test_loss_std: loss_std,
+                bits_per_char_mean: (bits.len() == records.len()).then(|| mean_std(&bits).0),
+                parameters: records[0].summary.parameters,
+                seconds: avg(&|s| s.seconds_per_epoch * s.epochs as f64),
             }
         })
         .collect();
     rows.sort_by(|a, b| {
         (&a.dataset, &a.model)
             .cmp(&(&b.dataset, &b.model))
-            .then(b.test_accuracy_mean.total_cmp(&a.test_accuracy_mean))
+            // language models by their loss, lowest first; classifiers by accuracy, highest first
+            .then(if a.bits_per_char_mean.is_some() {
+                a.test_loss_mean.total_cmp(&b.test_loss_mean)
+            } else {
+                b.test_accuracy_mean.total_cmp(&a.test_accuracy_mean)
+            })
             .then(a.activation.cmp(&b.activation))
     });
     Ok(SweepTable {
@@ -273,8 +304,60 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
 }
 
 impl SweepTable {
+    /// Whether the rows are language models (their table shows losses per character).
+    fn is_language_model(&self) -> bool {
+        self.rows.iter().any(|r| r.bits_per_char_mean.is_some())
+    }
+
     /// The table as Markdown.
     pub fn markdown(&self) -> String {
+        let mut out = if self.is_language_model() {
+            self.language_model_markdown()
+        } else {
+            self.classifier_markdown()
+        };
+        if !self.missing.is_empty() {
+            out.push_str(&format!(
+                "\nPartial: {} of {} planned runs have not finished{}: {}\n",
+                self.missing.len(),
+                self.missing.len() + self.runs.len(),
+                if self.missing_shards.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (shards {})", self.missing_shards.join(", "))
+                },
+                shortened(&self.missing)
+            ));
+        }
+        out
+    }
+
+    fn language_model_markdown(&self) -> String {
+        let mut out = String::from(
+            "| dataset | model | activation | seeds | valid loss, nats/char (mean ± std) | bits/char | next-char accuracy | parameters | final train loss | wall time (s) | chars/s |\n\
+             | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for r in &self.rows {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {:.4} ± {:.4} | {:.4} | {:.4} | {} | {:.4} | {:.0} | {:.0} |\n",
+                r.dataset.replace('|', "\\|"),
+                r.model,
+                r.activation,
+                r.seeds.len(),
+                r.test_loss_mean,
+                r.test_loss_std,
+                r.bits_per_char_mean.unwrap_or(f64::NAN),
+                r.test_accuracy_mean,
+                r.parameters.map_or("—".into(), |p| p.to_string()),
+                r.final_loss_mean,
+                r.seconds,
+                r.samples_per_second
+            ));
+        }
+        out
+    }
+
+    fn classifier_markdown(&self) -> String {
         let mut out = String::from(
             "| dataset | model | activation | seeds | test accuracy (mean ± std) | final loss | epochs to target | time/epoch (s) | samples/s |\n\
              | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
@@ -298,31 +381,18 @@ impl SweepTable {
                 r.samples_per_second
             ));
         }
-        if !self.missing.is_empty() {
-            out.push_str(&format!(
-                "\nPartial: {} of {} planned runs have not finished{}: {}\n",
-                self.missing.len(),
-                self.missing.len() + self.runs.len(),
-                if self.missing_shards.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (shards {})", self.missing_shards.join(", "))
-                },
-                shortened(&self.missing)
-            ));
-        }
         out
     }
 
     /// The table as CSV.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "dataset,model,activation,seeds,test_accuracy_mean,test_accuracy_std,final_loss_mean,epochs_to_target_mean,reached_target,seconds_per_epoch,samples_per_second\n",
+            "dataset,model,activation,seeds,test_accuracy_mean,test_accuracy_std,final_loss_mean,epochs_to_target_mean,reached_target,seconds_per_epoch,samples_per_second,test_loss_mean,test_loss_std,bits_per_char_mean,parameters,seconds\n",
         );
         for r in &self.rows {
             let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 quote(&r.dataset),
                 quote(&r.model),
                 quote(&r.activation),
@@ -334,7 +404,13 @@ impl SweepTable {
                     .map_or(String::new(), |e| e.to_string()),
                 r.reached_target,
                 r.seconds_per_epoch,
-                r.samples_per_second
+                r.samples_per_second,
+                r.test_loss_mean,
+                r.test_loss_std,
+                r.bits_per_char_mean
+                    .map_or(String::new(), |b| b.to_string()),
+                r.parameters.map_or(String::new(), |p| p.to_string()),
+                r.seconds
             ));
         }
         out

@@ -11,7 +11,6 @@
 use super::{ExperimentConfig, RunState};
 use crate::error::TrainError;
 use crate::fs::{copy_atomic, create_dir, sync_dir, temp_dir_in, write_atomic};
-use crate::model::Model;
 use crate::run_dir::{CONFIG, MODEL};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -122,10 +121,10 @@ impl Checkpoints {
 
     /// Commits the state after `epoch` (see the module docs), then removes checkpoints older than
     /// the last `KEEP`.
-    pub fn save(
+    pub fn save<M: Module>(
         &self,
         epoch: usize,
-        model: &Model,
+        model: &M,
         optimizer: &ModuleOptimizer,
         state: &RunState,
         config: &ExperimentConfig,
@@ -255,11 +254,11 @@ impl Checkpoints {
     }
 
     /// Loads `checkpoint` into `model` and `optimizer`.
-    pub fn load(
+    pub fn load<M: Module>(
         checkpoint: &Checkpoint,
-        model: Model,
+        model: M,
         optimizer: ModuleOptimizer,
-    ) -> Result<(Model, ModuleOptimizer, RunState), TrainError> {
+    ) -> Result<(M, ModuleOptimizer, RunState), TrainError> {
         let fail = |reason: String| TrainError::Checkpoint {
             path: checkpoint.dir.clone(),
             reason,

@@ -1,17 +1,19 @@
-//! Training: a seeded loop with per-epoch metrics, atomic checkpoints and exact resume.
-//! (The loop, its resume and its evaluation stay in one file, near 600 lines: they share the
-//! order of the commit protocol, which is easier to check read in one place.)
+//! Training: a seeded loop with per-epoch metrics, atomic checkpoints and exact resume, for two
+//! tasks — classifiers on their data sets (`classification.rs`) and character-level language
+//! models on text (`language_model.rs`) — that differ only in what an epoch and a final
+//! evaluation are ([`Task`]); the loop, resume, checkpoints, metrics and summary are one code.
 //!
 //! The run directory's layout and who may write it are in [`crate::run_dir`]; the commit
 //! protocol of a checkpoint in `checkpoint.rs`. Each epoch ends with a checkpoint (the single
 //! source of truth) and then publishes `metrics.{jsonl,csv}` and `best/model.bpk` from it; the
 //! summary is computed from the newest checkpoint, never from a published copy.
 //!
-//! Everything random is derived from the seed per epoch (the shuffle, and the backend's generator
-//! for dropout and RReLU), so the same seed gives bit-identical runs on the CPU backends, and a
-//! resumed run continues exactly where the interrupted one stopped.
+//! Everything random is derived from the seed per epoch (the shuffle or the text windows, and
+//! the backend's generator for dropout and RReLU), so the same seed gives bit-identical runs on
+//! the CPU backends, and a resumed run continues exactly where the interrupted one stopped.
 
 mod checkpoint;
+mod classification;
 pub mod config;
 pub mod language_model;
 mod progress;
@@ -19,24 +21,21 @@ mod records;
 
 pub use crate::run_dir::RunFiles;
 pub use checkpoint::{BestFrom, Checkpoint, Checkpoints, Newest, Skipped};
+pub use classification::{fit, load_model, loss_and_accuracy};
 pub use config::{ExperimentConfig, OptimizerKind, Schedule, TrainingConfig};
 pub use progress::ProgressMode;
 pub use records::{EpochMetrics, RunState, RunSummary};
 
-use crate::data::{self, Dataset, Splits};
 use crate::error::TrainError;
 use crate::fs::write_atomic;
-use crate::model::Model;
-use crate::rng::Rng;
+use crate::model::ModelKind;
 use crate::run_dir::{Claim, RunDir};
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor};
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Tensor};
 use nonlin_backend::Backend;
 use progress::Progress;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// How to run: where to write, whether to resume, how to report.
 #[derive(Debug, Clone)]
@@ -97,6 +96,36 @@ pub fn with_backend_rng<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// What a run trains. An epoch is one pass over a classifier's training split, or
+/// `steps_per_epoch` batches of a language model's text; either way it ends with a validation
+/// loss, and the run's summary reports the best epoch's model on held-out data.
+trait Task {
+    /// The model (built on the autodiff device for training, on the plain one for evaluation).
+    type Model: Module;
+
+    /// A fresh model on `device` (the backend is seeded before this is called).
+    fn init_model(&self, device: &Device) -> Result<Self::Model, TrainError>;
+
+    /// Trains epoch `epoch` (0-based), reseeding everything random from the seed and `epoch`.
+    fn run_epoch(
+        &self,
+        model: Self::Model,
+        optimizer: &mut ModuleOptimizer,
+        epoch: usize,
+        on_batch: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Self::Model, EpochMetrics), Diverged>;
+
+    /// Loss and accuracy of `model` (on the plain device) on the held-out data the summary
+    /// reports: a classifier's test split, a language model's whole validation part.
+    fn held_out(&self, model: &Self::Model) -> (f64, f64);
+
+    /// The model, for logs and tables.
+    fn describe_model(&self) -> String;
+
+    /// Trainable parameters, if the count fits.
+    fn parameters(&self) -> Option<u128>;
+}
+
 /// Trains `config` on `backend`, writing into `options.out_dir` (see [`crate::run_dir`] for what
 /// the directory holds and which directories a run may take).
 pub fn train(
@@ -107,17 +136,7 @@ pub fn train(
     config.validate()?;
     // relative data paths are resolved now, so the run reads the same files from anywhere
     let config = config.with_absolute_paths()?;
-    with_backend_rng(|| train_exclusive(&config, backend, options))
-}
-
-fn train_exclusive(
-    config: &ExperimentConfig,
-    backend: &Backend,
-    options: &RunOptions,
-) -> Result<RunSummary, TrainError> {
     let run = RunDir::new(&options.out_dir);
-    let files = run.files();
-    let checkpoints = run.checkpoints();
     let claim = if options.resume {
         Claim::Resume
     } else {
@@ -127,10 +146,30 @@ fn train_exclusive(
     };
     // a directory this run may not take is refused before the data loads
     run.check(claim)?;
-    let splits = data::load(&config.data, config.seed)?;
+    with_backend_rng(|| {
+        if config.model.kind == ModelKind::Transformer {
+            let task = language_model::LanguageModel::new(&config, backend)?;
+            run_task(&task, &config, backend, options, &run, claim)
+        } else {
+            let task = classification::Classification::new(&config, backend)?;
+            run_task(&task, &config, backend, options, &run, claim)
+        }
+    })
+}
+
+fn run_task<T: Task>(
+    task: &T,
+    config: &ExperimentConfig,
+    backend: &Backend,
+    options: &RunOptions,
+    run: &RunDir,
+    claim: Claim,
+) -> Result<RunSummary, TrainError> {
+    let files = run.files();
+    let checkpoints = run.checkpoints();
     let device = backend.autodiff();
     device.seed(config.seed);
-    let fresh_model = config.model.init_for(&splits.train, &device)?;
+    let fresh_model = task.init_model(&device)?;
     let _lock = run.claim(claim)?;
     let Start {
         mut model,
@@ -139,7 +178,7 @@ fn train_exclusive(
         mut newest,
         skipped,
     } = if options.resume {
-        resume(config, fresh_model, &run, &files)?
+        resume(config, fresh_model, run, &files)?
     } else {
         Start::fresh(config, fresh_model)
     };
@@ -156,16 +195,9 @@ fn train_exclusive(
             break;
         }
         let epoch = state.epochs_done; // 0-based
-        let outcome = run_epoch(
-            model,
-            &mut optimizer,
-            &splits,
-            training,
-            config.seed,
-            epoch,
-            backend,
-            |b, n| progress.batch(epoch + 1, b, n),
-        );
+        let outcome = task.run_epoch(model, &mut optimizer, epoch, &mut |b, n| {
+            progress.batch(epoch + 1, b, n)
+        });
         let (trained, metrics) = match outcome {
             Ok(done) => done,
             Err(Diverged {
@@ -213,32 +245,35 @@ fn train_exclusive(
     };
     let interrupted = state.epochs_done < training.epochs && !state.stopped_early;
     // the best model comes from the checkpoint, never from a published copy that may be stale
-    let best = load_model(config, &splits, &backend.device, &last.best_model())?;
-    let (test_loss, test_accuracy) =
-        loss_and_accuracy(&best, &splits.test, training.batch_size, &backend.device);
+    let best_path = last.best_model();
+    let best = task
+        .init_model(&backend.device)?
+        .try_load_file(&best_path)
+        .map_err(|e| TrainError::Checkpoint {
+            path: best_path.clone(),
+            reason: format!("{e}; is it a checkpoint of this model config?"),
+        })?;
+    let (test_loss, test_accuracy) = task.held_out(&best);
     let best_metrics = &state.history[state.best_epoch - 1];
     let epochs = state.history.len() as f64;
+    let mean = |f: fn(&EpochMetrics) -> f64| state.history.iter().map(f).sum::<f64>() / epochs;
     let summary = RunSummary {
         dataset: config.data.dataset.to_string(),
-        model: config
-            .model
-            .describe(splits.train.sample_len(), splits.train.num_classes),
+        model: task.describe_model(),
         backend: backend.describe(),
         seed: config.seed,
         epochs: state.epochs_done,
         best_epoch: state.best_epoch,
         test_loss,
         test_accuracy,
+        bits_per_char: (config.model.kind == ModelKind::Transformer)
+            .then_some(test_loss / core::f64::consts::LN_2),
         valid_accuracy: best_metrics.valid_accuracy,
         final_train_loss: state.history.last().map_or(f64::NAN, |m| m.train_loss),
         epochs_to_target: state.epochs_to_target,
-        seconds_per_epoch: state.history.iter().map(|m| m.seconds).sum::<f64>() / epochs,
-        samples_per_second: state
-            .history
-            .iter()
-            .map(|m| m.samples_per_second)
-            .sum::<f64>()
-            / epochs,
+        seconds_per_epoch: mean(|m| m.seconds),
+        samples_per_second: mean(|m| m.samples_per_second),
+        parameters: task.parameters().and_then(|p| u64::try_from(p).ok()),
         stopped_early: state.stopped_early,
         interrupted,
         skipped_checkpoints: skipped,
@@ -255,16 +290,16 @@ fn train_exclusive(
 
 /// Where the epoch loop starts: the model, its optimizer and state, the newest checkpoint, and the
 /// newer damaged checkpoints that resume passed over.
-struct Start {
-    model: Model,
+struct Start<M> {
+    model: M,
     optimizer: ModuleOptimizer,
     state: RunState,
     newest: Option<Checkpoint>,
     skipped: Vec<Skipped>,
 }
 
-impl Start {
-    fn fresh(config: &ExperimentConfig, model: Model) -> Self {
+impl<M> Start<M> {
+    fn fresh(config: &ExperimentConfig, model: M) -> Self {
         Start {
             model,
             optimizer: config.training.optimizer(),
@@ -280,12 +315,12 @@ impl Start {
 /// first checkpoint to `config.toml`); its metrics and best model are published again (a kill
 /// between a checkpoint and its publication leaves them behind). Without a checkpoint the run
 /// starts at epoch 1.
-fn resume(
+fn resume<M: Module>(
     config: &ExperimentConfig,
-    model: Model,
+    model: M,
     run: &RunDir,
     files: &RunFiles,
-) -> Result<Start, TrainError> {
+) -> Result<Start<M>, TrainError> {
     let newest = run.checkpoints().newest_intact()?;
     let saved = match &newest {
         Some(n) => Some(n.checkpoint.config()?),
@@ -332,70 +367,13 @@ struct Diverged {
     learning_rate: f64,
 }
 
-/// Epoch `epoch` (0-based): the shuffle and the backend's generator (dropout, RReLU) restart from
-/// the seed every epoch, which is what makes a resumed run identical to an uninterrupted one.
-#[allow(clippy::too_many_arguments)]
-fn run_epoch(
-    model: Model,
-    optimizer: &mut ModuleOptimizer,
-    splits: &Splits,
-    training: &TrainingConfig,
-    seed: u64,
-    epoch: usize,
-    backend: &Backend,
-    on_batch: impl FnMut(usize, usize),
-) -> Result<(Model, EpochMetrics), Diverged> {
-    let device = backend.autodiff();
-    let learning_rate = training.learning_rate_at(epoch);
-    let started = Instant::now();
-    seed_backend_for_epoch(&device, seed, epoch);
-    let mut order: Vec<usize> = (0..splits.train.len()).collect();
-    Rng::for_stream(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
-    let (model, (train_loss, train_accuracy)) = train_epoch(
-        model,
-        optimizer,
-        &splits.train,
-        &order,
-        training.batch_size,
-        learning_rate,
-        &device,
-        on_batch,
-    );
-    let train_seconds = started.elapsed().as_secs_f64();
-    let diverged = |what: String| Diverged {
-        what,
-        learning_rate,
-    };
-    if !train_loss.is_finite() {
-        return Err(diverged(format!("the mean training loss is {train_loss}")));
+impl Diverged {
+    fn new(what: String, learning_rate: f64) -> Self {
+        Self {
+            what,
+            learning_rate,
+        }
     }
-    if let Some(name) = first_non_finite_parameter(&model) {
-        return Err(diverged(format!(
-            "parameter {name} holds NaN or infinite values"
-        )));
-    }
-    let (valid_loss, valid_accuracy) = loss_and_accuracy(
-        &model.valid(),
-        &splits.valid,
-        training.batch_size,
-        &backend.device,
-    );
-    if !valid_loss.is_finite() {
-        return Err(diverged(format!(
-            "the validation loss is {valid_loss} (are the validation features finite?)"
-        )));
-    }
-    let metrics = EpochMetrics {
-        epoch: epoch + 1,
-        train_loss,
-        train_accuracy,
-        valid_loss,
-        valid_accuracy,
-        learning_rate,
-        samples_per_second: splits.train.len() as f64 / train_seconds.max(1e-9),
-        seconds: started.elapsed().as_secs_f64(),
-    };
-    Ok((model, metrics))
 }
 
 /// Reseeds the backend's generator (dropout, RReLU) for epoch `epoch` (0-based) of a run seeded
@@ -403,117 +381,6 @@ fn run_epoch(
 /// is what lets a resumed run continue exactly.
 pub(crate) fn seed_backend_for_epoch(device: &Device, seed: u64, epoch: usize) {
     device.seed(seed.wrapping_add(0x9E37_79B9 * (epoch as u64 + 1)));
-}
-
-/// Trains `model` (built on `backend.autodiff()`) on in-memory `splits` for `training.epochs`
-/// epochs, writing nothing: for studies that train many small models (linear collapse,
-/// separability, diagnostics over training). `on_epoch` sees the model after every epoch.
-pub fn fit(
-    model: Model,
-    splits: &Splits,
-    training: &TrainingConfig,
-    seed: u64,
-    backend: &Backend,
-    on_epoch: impl FnMut(&Model, &EpochMetrics),
-) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
-    training.validate()?;
-    with_backend_rng(|| fit_exclusive(model, splits, training, seed, backend, on_epoch))
-}
-
-fn fit_exclusive(
-    mut model: Model,
-    splits: &Splits,
-    training: &TrainingConfig,
-    seed: u64,
-    backend: &Backend,
-    mut on_epoch: impl FnMut(&Model, &EpochMetrics),
-) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
-    let mut optimizer = training.optimizer();
-    let mut history = Vec::new();
-    for epoch in 0..training.epochs {
-        let (trained, metrics) = run_epoch(
-            model,
-            &mut optimizer,
-            splits,
-            training,
-            seed,
-            epoch,
-            backend,
-            |_, _| {},
-        )
-        .map_err(|d| TrainError::Diverged {
-            epoch: epoch + 1,
-            what: d.what,
-            learning_rate: d.learning_rate,
-            last_good: None,
-        })?;
-        model = trained;
-        on_epoch(&model, &metrics);
-        history.push(metrics);
-    }
-    Ok((model, history))
-}
-
-/// One pass over `order`: returns the model and (mean loss, accuracy). Losses and hits are summed
-/// on the device and read once, so the device is not synchronised per batch.
-#[allow(clippy::too_many_arguments)]
-fn train_epoch(
-    mut model: Model,
-    optimizer: &mut ModuleOptimizer,
-    data: &Dataset,
-    order: &[usize],
-    batch_size: usize,
-    learning_rate: f64,
-    device: &Device,
-    mut on_batch: impl FnMut(usize, usize),
-) -> (Model, (f64, f64)) {
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let batches = order.len().div_ceil(batch_size);
-    let mut loss_sum = Tensor::<1>::zeros([1], device);
-    let mut hits = Tensor::<1, Int>::zeros([1], device);
-    for (b, indices) in order.chunks(batch_size).enumerate() {
-        let batch = data.batch(indices, device);
-        let logits = model.forward(batch.x);
-        hits = hits + correct(&logits, &batch.y);
-        let loss = loss_fn.forward(logits, batch.y);
-        loss_sum = loss_sum + loss.clone().detach() * indices.len() as f64;
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(learning_rate, model, grads);
-        on_batch(b + 1, batches);
-    }
-    let n = order.len() as f64;
-    let loss = f64::from(loss_sum.into_scalar::<f32>()) / n;
-    let accuracy = hits.into_scalar::<i64>() as f64 / n;
-    (model, (loss, accuracy))
-}
-
-fn correct(logits: &Tensor<2>, targets: &Tensor<1, Int>) -> Tensor<1, Int> {
-    let predicted: Tensor<1, Int> = logits.clone().detach().argmax(1).flatten(0, 1);
-    predicted.equal(targets.clone()).int().sum()
-}
-
-/// Mean cross-entropy and accuracy of `model` (without autodiff) on `data`.
-pub fn loss_and_accuracy(
-    model: &Model,
-    data: &Dataset,
-    batch_size: usize,
-    device: &Device,
-) -> (f64, f64) {
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let indices: Vec<usize> = (0..data.len()).collect();
-    let mut loss_sum = Tensor::<1>::zeros([1], device);
-    let mut hits = Tensor::<1, Int>::zeros([1], device);
-    for chunk in indices.chunks(batch_size.max(256)) {
-        let batch = data.batch(chunk, device);
-        let logits = model.forward(batch.x);
-        hits = hits + correct(&logits, &batch.y);
-        loss_sum = loss_sum + loss_fn.forward(logits, batch.y) * chunk.len() as f64;
-    }
-    let n = data.len().max(1) as f64;
-    (
-        f64::from(loss_sum.into_scalar::<f32>()) / n,
-        hits.into_scalar::<i64>() as f64 / n,
-    )
 }
 
 fn record_epoch(state: &mut RunState, metrics: EpochMetrics, training: &TrainingConfig) {
@@ -540,15 +407,18 @@ fn record_epoch(state: &mut RunState, metrics: EpochMetrics, training: &Training
 }
 
 fn write_metrics(files: &RunFiles, history: &[EpochMetrics]) -> Result<(), TrainError> {
+    // a language model's rows carry bits per character; a classifier's table keeps its columns
+    let bits = history.iter().any(|m| m.valid_bits_per_char.is_some());
     let mut jsonl = String::new();
     let mut csv = String::from(
-        "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,learning_rate,samples_per_second,seconds\n",
+        "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,learning_rate,samples_per_second,seconds",
     );
+    csv.push_str(if bits { ",valid_bits_per_char\n" } else { "\n" });
     for m in history {
         jsonl.push_str(&serde_json::to_string(m).expect("metrics serialise"));
         jsonl.push('\n');
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}",
             m.epoch,
             m.train_loss,
             m.train_accuracy,
@@ -558,29 +428,18 @@ fn write_metrics(files: &RunFiles, history: &[EpochMetrics]) -> Result<(), Train
             m.samples_per_second,
             m.seconds
         ));
+        match m.valid_bits_per_char.filter(|_| bits) {
+            Some(b) => csv.push_str(&format!(",{b}\n")),
+            None if bits => csv.push_str(",\n"),
+            None => csv.push('\n'),
+        }
     }
     write_atomic(&files.metrics_jsonl, jsonl.as_bytes())?;
     write_atomic(&files.metrics_csv, csv.as_bytes())
 }
 
-/// Builds the model of `config` for `splits` on `device` and loads the weights at `path`.
-pub fn load_model(
-    config: &ExperimentConfig,
-    splits: &Splits,
-    device: &Device,
-    path: &Path,
-) -> Result<Model, TrainError> {
-    let model = config.model.init_for(&splits.train, device)?;
-    model
-        .try_load_file(path)
-        .map_err(|e| TrainError::Checkpoint {
-            path: path.to_path_buf(),
-            reason: format!("{e}; is it a checkpoint of this model config?"),
-        })
-}
-
 /// The path of the first parameter holding a NaN or an infinity, if any.
-fn first_non_finite_parameter(model: &Model) -> Option<String> {
+pub(crate) fn first_non_finite_parameter<M: Module>(model: &M) -> Option<String> {
     use burn::module::{ModuleVisitor, Param};
     #[derive(Default)]
     struct Finder {

@@ -25,12 +25,16 @@ pub struct EpochMetrics {
     /// Learning rate used in the epoch.
     #[serde(with = "crate::float_serde")]
     pub learning_rate: f64,
-    /// Training samples per second.
+    /// Training samples per second (a language model's samples are the characters it
+    /// predicts: tokens per second).
     #[serde(with = "crate::float_serde")]
     pub samples_per_second: f64,
     /// Wall time of the epoch, validation included.
     #[serde(with = "crate::float_serde")]
     pub seconds: f64,
+    /// A language model's validation loss in bits per character (`valid_loss / ln 2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_bits_per_char: Option<f64>,
 }
 
 /// Where a run stands; saved with every checkpoint.
@@ -79,10 +83,14 @@ pub struct RunSummary {
     pub epochs: usize,
     /// Epoch whose model is evaluated (lowest validation loss).
     pub best_epoch: usize,
-    /// Test loss of that model.
+    /// Test loss of that model (a language model's: on its whole validation part, the held-out
+    /// 10% of the text, which is its test set too).
     #[serde(with = "crate::float_serde")]
     pub test_loss: f64,
-    /// Test accuracy of that model.
+    /// A language model's test loss in bits per character.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits_per_char: Option<f64>,
+    /// Test accuracy of that model (a language model's: of its next-character predictions).
     #[serde(with = "crate::float_serde")]
     pub test_accuracy: f64,
     /// Validation accuracy of that model.
@@ -96,9 +104,12 @@ pub struct RunSummary {
     /// Mean seconds per epoch.
     #[serde(with = "crate::float_serde")]
     pub seconds_per_epoch: f64,
-    /// Mean training samples per second.
+    /// Mean training samples (a language model's: characters) per second.
     #[serde(with = "crate::float_serde")]
     pub samples_per_second: f64,
+    /// Trainable parameters of the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<u64>,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
     /// Whether the run stopped before its last epoch because `stop_after` said so.
