@@ -6,7 +6,8 @@ validation loss and tokens/s (issue 16). It mirrors, in order:
   90% of the characters for training and the rest for validation, the vocabulary the sorted
   characters of the training part (``nonlin_train::data::text``);
 - windows: the same training windows, drawn by a port of nonlin's generator (xoshiro256** seeded
-  by SplitMix64, stream ``lm-windows-{interval}`` of the seed, ``below(len - context)`` per
+  by SplitMix64, stream ``lm-windows-{epoch}`` of the seed (an epoch is ``eval_interval`` steps,
+  nonlin's ``steps_per_epoch``), ``below(len - context)`` per
   window), so both train on identical batches; validation on consecutive windows from the start
   of the validation part;
 - model (``nonlin_train::model::transformer``): token + learned position embeddings, pre-norm
@@ -15,7 +16,9 @@ validation loss and tokens/s (issue 16). It mirrors, in order:
   first, hidden width ``round(2 d_ff / (w + 1))`` so every activation has the same weights),
   final norm, an untied head; weights N(0, 0.02), the two residual output projections
   N(0, 0.02 / sqrt(2 layers)), no biases;
-- training (``nonlin_train::train::language_model``): AdamW (betas 0.9/0.999, eps 1e-8,
+- training (``nonlin_train::train::language_model`` with ``TrainingConfig::language_model``, the
+  defaults here: 20 epochs of 250 steps on 16 windows, one epoch of warm-up): AdamW (betas
+  0.9/0.999, eps 1e-8,
   decoupled weight decay on every parameter, as Burn's), linear warm-up then cosine per step,
   gradient clipping per parameter tensor (Burn's ``GradientClipping::Norm`` clips each tensor by
   its own norm, not the global norm of ``clip_grad_norm_``), evaluation every ``eval_interval``.
@@ -25,8 +28,8 @@ compare means over seeds.
 
     pip install -r scripts/requirements.txt
     python scripts/pytorch_lm.py --activation swiglu --steps 300 --layers 2 --d-model 64 \\
-        --context 32 --batch-size 32 --lr 3e-3 --min-lr 3e-4 --warmup 20 \\
-        --eval-interval 150 --eval-windows 256
+        --context 32 --batch-size 32 --lr 3e-3 --min-lr 3e-4 --warmup 30 \\
+        --eval-interval 30 --eval-windows 256
 """
 
 import argparse
@@ -231,10 +234,10 @@ def main():
     p.add_argument("--context", type=int, default=128)
     p.add_argument("--no-match-parameters", action="store_true")
     p.add_argument("--steps", type=int, default=5000)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--min-lr", type=float, default=1e-4)
-    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=250)
     p.add_argument("--weight-decay", type=float, default=0.1)
     p.add_argument("--grad-clip", type=float, default=1.0, help="0: no clipping")
     p.add_argument("--eval-interval", type=int, default=250)

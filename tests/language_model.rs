@@ -139,6 +139,14 @@ fn sampling_is_fixed_by_the_seed_and_bad_prompts_are_clear_errors() {
         assert!(out.status.success(), "{}", text(&out.stderr));
         text(&out.stdout)
     };
+    // eval reports the loss of the run's summary, on the whole validation part
+    let eval = run(&["eval", "lm", "--format", "json"], dir);
+    assert!(eval.status.success(), "{}", text(&eval.stderr));
+    let eval: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("lm/summary.json")).unwrap()).unwrap();
+    assert_eq!(eval["loss"], summary["test_loss"]);
+    assert_eq!(eval["bits_per_char"], summary["bits_per_char"]);
     let a = sample(&["--prompt", "KING:", "--seed", "1"]);
     assert!(a.starts_with("KING:"), "{a}");
     assert_eq!(a.trim_end_matches('\n').chars().count(), 5 + 60, "{a:?}");
@@ -279,4 +287,13 @@ fn a_sweep_of_feed_forward_activations_ranks_by_loss_and_merges_from_shards() {
     assert!(hi / lo < 1.01, "{params:?}");
     let md = std::fs::read_to_string(dir.join("whole/results.md")).unwrap();
     assert!(md.contains("valid loss, nats/char"), "{md}");
+    // the figures: losses per activation, and the validation curves over steps
+    let plotted = run(&["plot", "sweep", "whole"], dir);
+    assert!(plotted.status.success(), "{}", text(&plotted.stderr));
+    for figure in ["sweep-1.png", "validation-curves-1.png"] {
+        let png = std::fs::read(dir.join("whole/plots").join(figure)).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "{figure}");
+    }
+    let report = run(&["report", "whole"], dir);
+    assert!(report.status.success(), "{}", text(&report.stderr));
 }

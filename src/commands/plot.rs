@@ -10,9 +10,10 @@ use nonlin_eval::evaluate::load_run;
 use nonlin_eval::plot::{Figure, save};
 use nonlin_eval::plot::{
     activation_sheet, decision_boundary, epoch_fractions, gradient_profile, sweep_charts,
-    training_curves,
+    training_curves, validation_curves,
 };
 use nonlin_eval::study::track;
+use nonlin_train::ModelKind;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
@@ -42,7 +43,8 @@ pub enum PlotCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// A sweep's mean test accuracy ± std per activation.
+    /// A sweep's mean test accuracy ± std per activation (a language model's validation loss),
+    /// and each activation's mean validation curve.
     Sweep {
         /// The sweep directory.
         dir: PathBuf,
@@ -131,6 +133,10 @@ pub fn run(command: &PlotCommand, format: ImageFormat, backend: BackendKind) -> 
                 "training-curves",
                 format,
             )?;
+            let (config, _) = nonlin_eval::evaluate::locate(run)?;
+            if nonlin_train::ExperimentConfig::load(&config)?.model.kind == ModelKind::Transformer {
+                return Ok(()); // a language model has no decision regions to draw
+            }
             let backend = Backend::select(backend)?;
             let loaded = load_run(run, &backend.device)?;
             if let Some(boundary) = decision_boundary(
@@ -146,6 +152,14 @@ pub fn run(command: &PlotCommand, format: ImageFormat, backend: BackendKind) -> 
             let table = nonlin_train::sweep::merge(std::slice::from_ref(dir), true)?;
             for (i, chart) in sweep_charts(&table).iter().enumerate() {
                 write(chart, &out, &format!("sweep-{}", i + 1), format)?;
+            }
+            for (i, curves) in validation_curves(dir)?.iter().enumerate() {
+                write(
+                    curves,
+                    &out,
+                    &format!("validation-curves-{}", i + 1),
+                    format,
+                )?;
             }
         }
         PlotCommand::Gradients {

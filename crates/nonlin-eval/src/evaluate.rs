@@ -121,8 +121,11 @@ pub struct Evaluation {
     pub samples: usize,
     /// Per-class metrics.
     pub classes: Vec<ClassMetrics>,
-    /// `confusion[true][predicted]` counts.
+    /// `confusion[true][predicted]` counts (none for a language model).
     pub confusion: Vec<Vec<u64>>,
+    /// A language model's loss in bits per character.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits_per_char: Option<f64>,
 }
 
 /// The class `model` predicts for every sample of `data`.
@@ -204,11 +207,18 @@ pub fn evaluate(
         samples: data.len(),
         classes,
         confusion,
+        bits_per_char: None,
     }
 }
 
-/// Evaluates the run at `path` on its test split.
+/// Evaluates the run at `path` on its test split (a language model on its whole validation part,
+/// the held-out 10% of its text: loss per character and next-character accuracy).
 pub fn evaluate_run(path: &Path, backend: &Backend) -> Result<Evaluation, EvalError> {
+    let (config_path, weights) = locate(path)?;
+    let config = ExperimentConfig::load(&config_path)?;
+    if config.model.kind == nonlin_train::ModelKind::Transformer {
+        return evaluate_language_model(&config, &weights, backend);
+    }
     let run = load_run(path, &backend.device)?;
     let test = &run.splits.test;
     let model_name = run
@@ -224,9 +234,52 @@ pub fn evaluate_run(path: &Path, backend: &Backend) -> Result<Evaluation, EvalEr
     ))
 }
 
+fn evaluate_language_model(
+    config: &ExperimentConfig,
+    weights: &Path,
+    backend: &Backend,
+) -> Result<Evaluation, EvalError> {
+    use nonlin_train::data::text::TextSplit;
+    let corpus = data::load_text(&config.data.dataset).map_err(nonlin_train::TrainError::from)?;
+    let model_config = config.model.transformer_config(corpus.vocabulary.len());
+    let model = model_config
+        .init(&backend.device)?
+        .try_load_file(weights)
+        .map_err(|e| EvalError::Checkpoint {
+            path: weights.to_path_buf(),
+            reason: format!("{e}; is it a checkpoint of this run's config?"),
+        })?;
+    let (loss, accuracy) = nonlin_train::train::language_model::evaluate(
+        &model,
+        &corpus,
+        TextSplit::Valid,
+        0,
+        64,
+        &backend.device,
+    );
+    let windows = corpus.valid.len().saturating_sub(1) / model.context;
+    Ok(Evaluation {
+        dataset: format!("{} (validation part, the last 10%)", config.data.dataset),
+        model: model_config.describe(),
+        loss,
+        accuracy,
+        samples: windows * model.context,
+        classes: Vec::new(),
+        confusion: Vec::new(),
+        bits_per_char: Some(loss / core::f64::consts::LN_2),
+    })
+}
+
 impl Evaluation {
     /// A Markdown report: the headline numbers, per-class metrics and the confusion matrix.
     pub fn markdown(&self) -> String {
+        if let Some(bits) = self.bits_per_char {
+            return format!(
+                "# Evaluation\n\n- data: {}\n- model: {}\n- characters predicted: {}\n- loss: \
+                 {:.4} nats/char ({bits:.4} bits/char)\n- next-character accuracy: {:.4}\n",
+                self.dataset, self.model, self.samples, self.loss, self.accuracy
+            );
+        }
         let mut out = format!(
             "# Evaluation\n\n- data: {}\n- model: {}\n- samples: {}\n- loss: {:.4}\n- accuracy: {:.4}\n\n",
             self.dataset, self.model, self.samples, self.loss, self.accuracy

@@ -123,11 +123,24 @@ fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
                 "epochs (best)".into(),
                 format!("{} ({})", summary.epochs, summary.best_epoch),
             ],
-            vec![
-                "test accuracy".into(),
-                format!("{:.4}", summary.test_accuracy),
-            ],
-            vec!["test loss".into(), format!("{:.4}", summary.test_loss)],
+            match summary.bits_per_char {
+                // a language model's held-out text is its validation part
+                Some(bits) => vec![
+                    "validation loss".into(),
+                    format!("{:.4} nats/char ({bits:.4} bits/char)", summary.test_loss),
+                ],
+                None => vec![
+                    "test accuracy".into(),
+                    format!("{:.4}", summary.test_accuracy),
+                ],
+            },
+            match summary.bits_per_char {
+                Some(_) => vec![
+                    "next-character accuracy".into(),
+                    format!("{:.4}", summary.test_accuracy),
+                ],
+                None => vec!["test loss".into(), format!("{:.4}", summary.test_loss)],
+            },
             vec![
                 "time per epoch".into(),
                 format!(
@@ -142,6 +155,14 @@ fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
         &training_curves(dir, &summary.model)?,
         "training curves",
     )?);
+    if summary.bits_per_char.is_some() {
+        // a language model: no decision regions or classes; its text samples come from
+        // `nonlin sample`
+        return Ok(page(
+            &format!("nonlin run: {}", summary.model),
+            &(body + &configuration(dir)),
+        ));
+    }
     let device = backend.autodiff();
     let run = load_run(dir, &device)?;
     if let Some(boundary) = decision_boundary(&run, &device, "decision regions and test points") {
@@ -228,13 +249,14 @@ fn run_report(dir: &Path, backend: &Backend) -> Result<String, EvalError> {
         ],
         &rows,
     ));
-    let config = std::fs::read_to_string(RunFiles::new(dir).config).unwrap_or_default();
-    let _ = write!(
-        body,
-        "<h2>Configuration</h2>\n<pre>{}</pre>\n",
-        escape(&config)
-    );
+    body.push_str(&configuration(dir));
     Ok(page(&format!("nonlin run: {}", summary.model), &body))
+}
+
+/// The run's `config.toml`, as a section.
+fn configuration(dir: &Path) -> String {
+    let config = std::fs::read_to_string(RunFiles::new(dir).config).unwrap_or_default();
+    format!("<h2>Configuration</h2>\n<pre>{}</pre>\n", escape(&config))
 }
 
 fn sweep_report(dir: &Path) -> Result<String, EvalError> {
@@ -253,6 +275,11 @@ fn sweep_report(dir: &Path) -> Result<String, EvalError> {
     for chart in sweep_charts(&table_data) {
         body.push_str(&inline_png(&chart, &chart.title)?);
     }
+    if dir.join("runs").is_dir() {
+        for curves in crate::plot::validation_curves(dir)? {
+            body.push_str(&inline_png(&curves, &curves.title)?);
+        }
+    }
     let rows: Vec<Vec<String>> = table_data
         .rows
         .iter()
@@ -263,6 +290,7 @@ fn sweep_report(dir: &Path) -> Result<String, EvalError> {
                 r.activation.clone(),
                 r.seeds.len().to_string(),
                 format!("{:.4} ± {:.4}", r.test_accuracy_mean, r.test_accuracy_std),
+                format!("{:.4} ± {:.4}", r.test_loss_mean, r.test_loss_std),
                 format!("{:.4}", r.final_loss_mean),
                 r.epochs_to_target_mean.map_or("—".into(), |e| {
                     format!("{e:.1} ({}/{})", r.reached_target, r.seeds.len())
@@ -279,6 +307,7 @@ fn sweep_report(dir: &Path) -> Result<String, EvalError> {
             "activation",
             "seeds",
             "test accuracy",
+            "test loss",
             "final loss",
             "epochs to target",
             "s/epoch",

@@ -62,6 +62,8 @@ macro_rules! cpu_backend {
             }
         }
 
+        impl crate::ops::softmax::extension::SoftmaxBackend for $backend {}
+
         impl GroupedBackend for $backend {
             fn glu_halves(
                 x: FloatTensor<Self>,

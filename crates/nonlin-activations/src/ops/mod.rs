@@ -26,6 +26,7 @@ mod extension;
 pub mod formula;
 pub(crate) mod grouped;
 pub(crate) mod shapes;
+pub mod softmax;
 
 #[cfg(custom_ops)]
 pub use extension::ActivationBackend;

@@ -31,7 +31,7 @@ pub use boundary::{DecisionBoundary, decision_boundary};
 pub use generic::{Lines, Scatter};
 pub use gradients::{EpochFractions, LayerProfile, epoch_fractions, gradient_profile};
 pub use panels::Series;
-pub use sweep::{SweepChart, sweep_charts};
+pub use sweep::{SweepChart, sweep_charts, validation_curves};
 pub use training::{TrainingCurves, training_curves};
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");

@@ -27,7 +27,6 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig,
     Linear, LinearConfig, RotaryEncoding, RotaryEncodingConfig,
 };
-use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use nonlin_activations::{ActivationConfig, ActivationError, AnyActivation};
 use serde::{Deserialize, Serialize};
@@ -355,13 +354,15 @@ impl CausalSelfAttention {
             q = rotary.forward(q);
             k = rotary.forward(k);
         }
-        let scores = q.matmul(k.swap_dims(2, 3)) / (d_head as f64).sqrt();
+        // the 1/√d_head scale on the queries: T·d_head products instead of T·T
+        let scores = (q / (d_head as f64).sqrt()).matmul(k.swap_dims(2, 3));
         // true above the diagonal: the positions after the query's, which it must not see
         let future = Tensor::<2, Bool>::tril_mask([length, length], 0, &scores.device())
             .unsqueeze::<4>()
             .expand([batch, self.heads, length, length]);
         let scores = scores.mask_fill(future, f32::NEG_INFINITY);
-        let context = softmax(scores, 3).matmul(v);
+        // one kernel forward, a backward that keeps only the weights (on flex and ndarray)
+        let context = nonlin_activations::softmax(scores, -1).matmul(v);
         self.output
             .forward(context.swap_dims(1, 2).reshape([batch, length, d]))
     }

@@ -1,7 +1,7 @@
 //! Training: a seeded loop with per-epoch metrics, atomic checkpoints and exact resume, for two
 //! tasks — classifiers on their data sets (`classification.rs`) and character-level language
 //! models on text (`language_model.rs`) — that differ only in what an epoch and a final
-//! evaluation are ([`Task`]); the loop, resume, checkpoints, metrics and summary are one code.
+//! evaluation are (the `Task` trait); the loop, resume, checkpoints, metrics and summary are one code.
 //!
 //! The run directory's layout and who may write it are in [`crate::run_dir`]; the commit
 //! protocol of a checkpoint in `checkpoint.rs`. Each epoch ends with a checkpoint (the single
