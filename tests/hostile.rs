@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{nonlin, outcome, run, text};
+use common::{metrics, nonlin, outcome, run, text};
 use nonlin_train::hooks::{CRASH_ENV, CRASH_POINTS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,21 +68,6 @@ const SMALL: [&str; 12] = [
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// metrics.jsonl without the timing columns.
-fn metrics(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut m: serde_json::Value = serde_json::from_str(l).unwrap();
-            let m_obj = m.as_object_mut().unwrap();
-            m_obj.remove("seconds");
-            m_obj.remove("samples_per_second");
-            m
-        })
-        .collect()
 }
 
 fn temp_names(tree: &BTreeMap<PathBuf, Option<Vec<u8>>>) -> Vec<&PathBuf> {

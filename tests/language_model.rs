@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{nonlin, outcome, rows, run, text};
+use common::{metrics, nonlin, outcome, rows, run, text};
 use nonlin_train::hooks::{CRASH_ENV, CRASH_POINTS};
 use std::path::Path;
 
@@ -54,21 +54,6 @@ fn tiny_with(replaced: &[(&str, &str)]) -> Vec<String> {
         args[at + 1] = value.to_string();
     }
     args
-}
-
-/// metrics.jsonl without the timing columns.
-fn metrics(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut m: serde_json::Value = serde_json::from_str(l).unwrap();
-            let m = m.as_object_mut().unwrap();
-            m.remove("seconds");
-            m.remove("samples_per_second");
-            serde_json::Value::Object(m.clone())
-        })
-        .collect()
 }
 
 #[test]

@@ -111,12 +111,15 @@ pub fn run(
         ProgressMode::Quiet,
         exist_ok,
         |run, summary, skipped| {
+            let result = match summary.bits_per_char {
+                Some(bits) => format!("valid_loss={:.4} ({bits:.4} bits/char)", summary.test_loss),
+                None => format!("test_acc={:.4}", summary.test_accuracy),
+            };
             eprintln!(
-                "[{:>3}/{}] {} test_acc={:.4}{}",
+                "[{:>3}/{}] {} {result}{}",
                 run.index + 1,
                 plan.len(),
                 run.id,
-                summary.test_accuracy,
                 if skipped {
                     " (done before, skipped)"
                 } else {

@@ -86,3 +86,19 @@ pub fn outcome(run: &Path) -> Vec<(&'static str, serde_json::Value)> {
     .map(|k| (k, summary[k].clone()))
     .collect()
 }
+
+/// A run's `metrics.jsonl` without the timing columns: what an interrupted and resumed run must
+/// share with an uninterrupted one, epoch by epoch.
+pub fn metrics(run: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .expect("metrics.jsonl")
+        .lines()
+        .map(|line| {
+            let mut m: serde_json::Value = serde_json::from_str(line).expect("a metrics line");
+            let fields = m.as_object_mut().expect("an object per line");
+            fields.remove("seconds");
+            fields.remove("samples_per_second");
+            m
+        })
+        .collect()
+}

@@ -3,7 +3,7 @@
 
 use super::{
     Diverged, EpochMetrics, ExperimentConfig, Task, TrainingConfig, first_non_finite_parameter,
-    seed_backend_for_epoch, with_backend_rng,
+    fit_epochs, seed_backend_for_epoch,
 };
 use crate::data::{self, Dataset, Splits};
 use crate::error::TrainError;
@@ -164,41 +164,23 @@ pub fn fit(
     on_epoch: impl FnMut(&Model, &EpochMetrics),
 ) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
     training.validate()?;
-    with_backend_rng(|| fit_exclusive(model, splits, training, seed, backend, on_epoch))
-}
-
-fn fit_exclusive(
-    mut model: Model,
-    splits: &Splits,
-    training: &TrainingConfig,
-    seed: u64,
-    backend: &Backend,
-    mut on_epoch: impl FnMut(&Model, &EpochMetrics),
-) -> Result<(Model, Vec<EpochMetrics>), TrainError> {
-    let mut optimizer = training.optimizer();
-    let mut history = Vec::new();
-    for epoch in 0..training.epochs {
-        let (trained, metrics) = run_epoch(
-            model,
-            &mut optimizer,
-            splits,
-            training,
-            seed,
-            epoch,
-            backend,
-            &mut |_, _| {},
-        )
-        .map_err(|d| TrainError::Diverged {
-            epoch: epoch + 1,
-            what: d.what,
-            learning_rate: d.learning_rate,
-            last_good: None,
-        })?;
-        model = trained;
-        on_epoch(&model, &metrics);
-        history.push(metrics);
-    }
-    Ok((model, history))
+    fit_epochs(
+        model,
+        training,
+        |model, optimizer, epoch| {
+            run_epoch(
+                model,
+                optimizer,
+                splits,
+                training,
+                seed,
+                epoch,
+                backend,
+                &mut |_, _| {},
+            )
+        },
+        on_epoch,
+    )
 }
 
 /// One pass over `order`: returns the model and (mean loss, accuracy). Losses and hits are summed

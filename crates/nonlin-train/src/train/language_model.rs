@@ -9,7 +9,7 @@
 
 use super::{
     Diverged, EpochMetrics, ExperimentConfig, Task, TrainingConfig, first_non_finite_parameter,
-    seed_backend_for_epoch, with_backend_rng,
+    fit_epochs, seed_backend_for_epoch,
 };
 use crate::data::text::{TextCorpus, TextSplit, Windows};
 use crate::error::TrainError;
@@ -233,21 +233,20 @@ pub fn fit_language_model(
     training: &TrainingConfig,
     seed: u64,
     backend: &Backend,
-    mut on_epoch: impl FnMut(&Transformer, &EpochMetrics),
+    on_epoch: impl FnMut(&Transformer, &EpochMetrics),
 ) -> Result<(Transformer, Vec<EpochMetrics>), TrainError> {
     training.validate()?;
     // windows of the model's context must fit in both parts: a typed error before any step
     for split in [TextSplit::Train, TextSplit::Valid] {
         corpus.windows(split, 1, model.context, &mut Rng::new(seed))?;
     }
-    with_backend_rng(|| {
-        let mut model = model;
-        let mut optimizer = training.optimizer();
-        let mut history = Vec::new();
-        for epoch in 0..training.epochs {
-            let (trained, metrics) = run_epoch(
+    fit_epochs(
+        model,
+        training,
+        |model, optimizer, epoch| {
+            run_epoch(
                 model,
-                &mut optimizer,
+                optimizer,
                 corpus,
                 training,
                 seed,
@@ -255,18 +254,9 @@ pub fn fit_language_model(
                 backend,
                 &mut |_, _| {},
             )
-            .map_err(|d| TrainError::Diverged {
-                epoch: epoch + 1,
-                what: d.what,
-                learning_rate: d.learning_rate,
-                last_good: None,
-            })?;
-            model = trained;
-            on_epoch(&model, &metrics);
-            history.push(metrics);
-        }
-        Ok((model, history))
-    })
+        },
+        on_epoch,
+    )
 }
 
 /// Mean cross-entropy (nats per character) and next-character accuracy of `model` on `split`:

@@ -376,6 +376,35 @@ impl Diverged {
     }
 }
 
+/// Trains `model` for `training.epochs` epochs of `run_epoch` in memory, writing nothing (the
+/// `fit` of each task), holding the backend's generator throughout; `on_epoch` sees the model
+/// and the metrics after each epoch, a divergence ends it as [`TrainError::Diverged`].
+fn fit_epochs<M>(
+    model: M,
+    training: &TrainingConfig,
+    mut run_epoch: impl FnMut(M, &mut ModuleOptimizer, usize) -> Result<(M, EpochMetrics), Diverged>,
+    mut on_epoch: impl FnMut(&M, &EpochMetrics),
+) -> Result<(M, Vec<EpochMetrics>), TrainError> {
+    with_backend_rng(|| {
+        let mut model = model;
+        let mut optimizer = training.optimizer();
+        let mut history = Vec::new();
+        for epoch in 0..training.epochs {
+            let (trained, metrics) =
+                run_epoch(model, &mut optimizer, epoch).map_err(|d| TrainError::Diverged {
+                    epoch: epoch + 1,
+                    what: d.what,
+                    learning_rate: d.learning_rate,
+                    last_good: None,
+                })?;
+            model = trained;
+            on_epoch(&model, &metrics);
+            history.push(metrics);
+        }
+        Ok((model, history))
+    })
+}
+
 /// Reseeds the backend's generator (dropout, RReLU) for epoch `epoch` (0-based) of a run seeded
 /// `seed`: every epoch, or language-model interval, starts its draws from the seed alone, which
 /// is what lets a resumed run continue exactly.

@@ -201,3 +201,48 @@ fn a_diverging_run_stops_with_the_interval_and_what_was_not_finite() {
         other => panic!("expected a divergence, got {:?}", other.map(|(_, h)| h)),
     }
 }
+
+/// The same weights and windows on every backend (ndarray, flex, and wgpu where an adapter
+/// exists; CI requires it): the losses of a short run differ by float32 rounding only, as
+/// `nonlin bench compare-backends` shows for the MLP.
+#[test]
+fn every_backend_trains_the_same_model_to_the_same_losses() {
+    let corpus = TextCorpus::from_text(
+        "sonnet",
+        &"Shall I compare thee to a summer's day? Thou art more lovely and more temperate. "
+            .repeat(40),
+        UnknownChars::Error,
+    )
+    .unwrap();
+    let initial = with_seeded(3, &corpus, &flex(), |m| m);
+    // one epoch of two steps: lavapipe compiles a shader for every new op, which is most of the
+    // time on wgpu
+    let training = TrainingConfig {
+        batch_size: 4,
+        eval_windows: 4,
+        ..training(1, 2)
+    };
+    let runs: Vec<(String, Vec<(f64, f64)>)> = nonlin_backend::test_backends()
+        .into_iter()
+        .map(|backend| {
+            let model = initial.clone().fork(&backend.autodiff());
+            let (_, history) =
+                fit_language_model(model, &corpus, &training, 3, &backend, |_, _| {}).unwrap();
+            let losses = history
+                .iter()
+                .map(|m| (m.train_loss, m.valid_loss))
+                .collect();
+            (backend.describe(), losses)
+        })
+        .collect();
+    let (reference, expected) = &runs[0];
+    for (backend, losses) in &runs[1..] {
+        for ((a, b), (x, y)) in expected.iter().zip(losses) {
+            assert!(
+                (a - x).abs() < 1e-4 * a.abs() && (b - y).abs() < 1e-4 * b.abs(),
+                "{reference} {expected:?} vs {backend} {losses:?}"
+            );
+        }
+    }
+    assert!(runs.len() >= 2);
+}
