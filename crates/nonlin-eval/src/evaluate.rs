@@ -6,7 +6,9 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use nonlin_backend::Backend;
+use nonlin_train::data::text::TextCorpus;
 use nonlin_train::data::{self, Splits};
+use nonlin_train::model::transformer::Transformer;
 use nonlin_train::run_dir::{CONFIG, MODEL, RunFiles};
 use nonlin_train::train::load_model;
 use nonlin_train::{Dataset, ExperimentConfig, Model};
@@ -239,28 +241,20 @@ fn evaluate_language_model(
     weights: &Path,
     backend: &Backend,
 ) -> Result<Evaluation, EvalError> {
-    use nonlin_train::data::text::TextSplit;
-    let corpus = data::load_text(&config.data.dataset).map_err(nonlin_train::TrainError::from)?;
-    let model_config = config.model.transformer_config(corpus.vocabulary.len());
-    let model = model_config
-        .init(&backend.device)?
-        .try_load_file(weights)
-        .map_err(|e| EvalError::Checkpoint {
-            path: weights.to_path_buf(),
-            reason: format!("{e}; is it a checkpoint of this run's config?"),
-        })?;
-    let (loss, accuracy) = nonlin_train::train::language_model::evaluate(
+    let (corpus, model) = load_language_model(config, weights, &backend.device)?;
+    let (loss, accuracy) = nonlin_train::train::language_model::held_out(
         &model,
         &corpus,
-        TextSplit::Valid,
-        0,
-        64,
+        &config.training,
         &backend.device,
     );
     let windows = corpus.valid.len().saturating_sub(1) / model.context;
     Ok(Evaluation {
         dataset: format!("{} (validation part, the last 10%)", config.data.dataset),
-        model: model_config.describe(),
+        model: config
+            .model
+            .transformer_config(corpus.vocabulary.len())
+            .describe(),
         loss,
         accuracy,
         samples: windows * model.context,
@@ -268,6 +262,25 @@ fn evaluate_language_model(
         confusion: Vec::new(),
         bits_per_char: Some(loss / core::f64::consts::LN_2),
     })
+}
+
+/// The text of the language model `config` describes and its weights at `weights`, on `device`.
+pub(crate) fn load_language_model(
+    config: &ExperimentConfig,
+    weights: &Path,
+    device: &Device,
+) -> Result<(TextCorpus, Transformer), EvalError> {
+    let corpus = data::load_text(&config.data.dataset).map_err(nonlin_train::TrainError::from)?;
+    let model = config
+        .model
+        .transformer_config(corpus.vocabulary.len())
+        .init(device)?
+        .try_load_file(weights)
+        .map_err(|e| EvalError::Checkpoint {
+            path: weights.to_path_buf(),
+            reason: format!("{e}; is it a checkpoint of this run's config?"),
+        })?;
+    Ok((corpus, model))
 }
 
 impl Evaluation {

@@ -1,8 +1,7 @@
 //! `nonlin sample`: text from a trained character-level language model, continuing a prompt.
 
 use crate::error::EvalError;
-use crate::evaluate::locate;
-use burn::module::Module;
+use crate::evaluate::{load_language_model, locate};
 use nonlin_train::data::text::UnknownChars;
 use nonlin_train::model::ModelKind;
 use nonlin_train::rng::Rng;
@@ -42,7 +41,7 @@ pub fn sample(
         ))
         .into());
     }
-    let corpus = nonlin_train::data::load_text(&config.data.dataset).map_err(TrainError::from)?;
+    let (corpus, model) = load_language_model(&config, &weights, &backend.device)?;
     let vocabulary = &corpus.vocabulary;
     let prompt = vocabulary
         .encode(&options.prompt, UnknownChars::Error)
@@ -54,15 +53,6 @@ pub fn sample(
                 shown.join(", "),
                 vocabulary.symbols().iter().collect::<String>()
             ))
-        })?;
-    let model = config
-        .model
-        .transformer_config(vocabulary.len())
-        .init(&backend.device)?
-        .try_load_file(&weights)
-        .map_err(|e| EvalError::Checkpoint {
-            path: weights.clone(),
-            reason: format!("{e}; is it a checkpoint of this run's config?"),
         })?;
     let mut rng = Rng::for_stream(options.seed, "sample");
     let generated = model.generate(&prompt, options.tokens, options.temperature, &mut rng)?;

@@ -59,9 +59,7 @@ fn check_fits(
     corpus: &TextCorpus,
     batch: usize,
 ) -> Result<(), TrainError> {
-    for split in [TextSplit::Train, TextSplit::Valid] {
-        corpus.windows(split, 1, model.context, &mut Rng::new(0))?;
-    }
+    check_windows_fit(corpus, model.context)?;
     let parameters = model.parameter_count();
     // per layer and position: about 16 d_model-wide tensors and the attention scores kept for
     // the backward pass, 4 bytes each
@@ -83,6 +81,15 @@ fn check_fits(
         "use fewer layers, a smaller d_model or context, or smaller batches",
     )
     .map_err(TrainError::Config)
+}
+
+/// A typed error, before any step, if windows of `context` characters (and their targets) do not
+/// fit in both parts of the text.
+fn check_windows_fit(corpus: &TextCorpus, context: usize) -> Result<(), TrainError> {
+    for split in [TextSplit::Train, TextSplit::Valid] {
+        corpus.windows(split, 1, context, &mut Rng::new(0))?;
+    }
+    Ok(())
 }
 
 impl Task for LanguageModel<'_> {
@@ -112,14 +119,7 @@ impl Task for LanguageModel<'_> {
     }
 
     fn held_out(&self, model: &Transformer) -> (f64, f64) {
-        evaluate(
-            model,
-            &self.corpus,
-            TextSplit::Valid,
-            0,
-            eval_batch(self.training),
-            &self.backend.device,
-        )
+        held_out(model, &self.corpus, self.training, &self.backend.device)
     }
 
     fn describe_model(&self) -> String {
@@ -134,6 +134,24 @@ impl Task for LanguageModel<'_> {
 /// Windows per evaluation batch: the training batch, at least 64 (no gradients are kept).
 fn eval_batch(training: &TrainingConfig) -> usize {
     training.batch_size.max(64)
+}
+
+/// A language model's held-out numbers, as its summary reports them (and `nonlin eval` again):
+/// loss (nats per character) and next-character accuracy on the whole validation part.
+pub fn held_out(
+    model: &Transformer,
+    corpus: &TextCorpus,
+    training: &TrainingConfig,
+    device: &Device,
+) -> (f64, f64) {
+    evaluate(
+        model,
+        corpus,
+        TextSplit::Valid,
+        0,
+        eval_batch(training),
+        device,
+    )
 }
 
 /// Epoch `epoch` (0-based) of a language model: `steps_per_epoch` steps on windows from the
@@ -236,10 +254,7 @@ pub fn fit_language_model(
     on_epoch: impl FnMut(&Transformer, &EpochMetrics),
 ) -> Result<(Transformer, Vec<EpochMetrics>), TrainError> {
     training.validate()?;
-    // windows of the model's context must fit in both parts: a typed error before any step
-    for split in [TextSplit::Train, TextSplit::Valid] {
-        corpus.windows(split, 1, model.context, &mut Rng::new(seed))?;
-    }
+    check_windows_fit(corpus, model.context)?;
     fit_epochs(
         model,
         training,
