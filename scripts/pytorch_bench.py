@@ -4,11 +4,18 @@
     pip install -r scripts/requirements.txt
     python scripts/pytorch_bench.py activations [--sizes 65536,1048576,16777216] [--out FILE]
     python scripts/pytorch_bench.py train [--batch-sizes 32,128,512] [--steps 20] [--out FILE]
+    python scripts/pytorch_bench.py transformer [--over-activations "gelu;swiglu"] [--batch-size 16]
+        [--context 128] [--layers 4] [--d-model 128] [--steps 10] [--out FILE]
 
 - activations: forward and forward+backward (``y.sum().backward()``, then reading the input
   gradient) on normal(0, 3) float32 inputs; a copy (``x * 1``) is the baseline, as in nonlin.
 - train: MLP 784-512-512-10 and 784-256-256-256-10 with Adam (lr 1e-3) on MNIST-shaped random
   batches; time per step (forward, cross-entropy, backward, update).
+- transformer: ``pytorch_lm.py``'s model (the twin of nonlin's) on Tiny Shakespeare windows drawn
+  before timing, AdamW with weight decay 0.1 and per-tensor clipping at 1 as in a default run;
+  time per step, characters/s, and the process's peak resident set while the model is built and
+  trained (``VmHWM`` after resetting it through ``/proc/self/clear_refs``, as ``nonlin bench
+  transformer`` reads it).
 
 Warm-up then repetitions, median and spread, the same counts as nonlin's. Threads: PyTorch's
 default (one per core), like rayon's pool in nonlin. Prints Markdown tables; ``--out`` writes JSON.
@@ -141,6 +148,79 @@ def bench_train(activations, batch_sizes, steps):
     return results
 
 
+def reset_peak_resident():
+    """Linux resets VmHWM to the current resident set when 5 is written to clear_refs."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_resident_bytes():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def bench_transformer(activations, batch, context, layers, d_model, steps):
+    import pathlib
+    import sys
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    import pytorch_lm
+
+    results = []
+    for activation in activations:
+        reset = reset_peak_resident()
+        symbols, train, _ = pytorch_lm.load_corpus()
+        shape = SimpleNamespace(activation=activation, layers=layers, d_model=d_model,
+                                heads=4, d_ff=4 * d_model, context=context,
+                                no_match_parameters=False)
+        torch.manual_seed(0)
+        model = pytorch_lm.Transformer(len(symbols), shape)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                                      weight_decay=0.1)
+        generator = torch.Generator().manual_seed(1)
+        batches = [pytorch_lm.windows(train, torch.randint(0, len(train) - context, (batch,),
+                                                           generator=generator).tolist(), context)
+                   for _ in range(steps + 3)]
+        position = [0]
+
+        def step():
+            x, y = batches[position[0] % len(batches)]
+            position[0] += 1
+            loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            for param in model.parameters():
+                norm = param.grad.norm()
+                param.grad.mul_(torch.clamp(1.0 / (norm + 1.1754944e-38), max=1.0))
+            optimizer.step()
+
+        timing = timed(3, steps, step)
+        parameters = sum(p.numel() for p in model.parameters())
+        results.append({
+            "activation": activation,
+            "model": f"{layers} × {d_model}, 4 heads, hidden {model.hidden}, {parameters} parameters",
+            "batch_size": batch,
+            "context": context,
+            "step": timing,
+            "characters_per_second": batch * context / timing["median"],
+            "peak_resident_bytes": peak_resident_bytes(),
+            "peak_reset": reset,
+        })
+        del model, optimizer, batches
+    return results
+
+
 def ms(t):
     return f"{t * 1e3:.3f}"
 
@@ -157,6 +237,14 @@ def main():
     train.add_argument("--batch-sizes", default="32,128,512")
     train.add_argument("--steps", type=int, default=20)
     train.add_argument("--out")
+    lm = sub.add_parser("transformer")
+    lm.add_argument("--over-activations", default="gelu;swiglu")
+    lm.add_argument("--batch-size", type=int, default=16)
+    lm.add_argument("--context", type=int, default=128)
+    lm.add_argument("--layers", type=int, default=4)
+    lm.add_argument("--d-model", type=int, default=128)
+    lm.add_argument("--steps", type=int, default=10)
+    lm.add_argument("--out")
     args = parser.parse_args()
     print(f"<!-- torch {torch.__version__}, {torch.get_num_threads()} threads -->")
 
@@ -178,6 +266,20 @@ def main():
                 f"| pytorch | {r['activation']} | {r['elements']} | {ms(f['median'])} ({ms(f['min'])}–{ms(f['max'])}) "
                 f"| {f['median'] / copy['forward']['median']:.2f} | {ms(fb['median'])} "
                 f"| {fb['median'] / copy['forward_backward']['median']:.2f} |"
+            )
+    elif args.what == "transformer":
+        names = [n.strip() for n in args.over_activations.split(";") if n.strip()]
+        results = bench_transformer(names, args.batch_size, args.context, args.layers, args.d_model,
+                                    args.steps)
+        print("| backend | activation | model | batch × context | ms/step (min–max) | characters/s | peak RSS MB |")
+        print("| --- | --- | --- | --- | ---: | ---: | ---: |")
+        for r in results:
+            s = r["step"]
+            peak = r["peak_resident_bytes"]
+            print(
+                f"| pytorch | {r['activation']} | {r['model']} | {r['batch_size']} × {r['context']} "
+                f"| {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) | {r['characters_per_second']:.0f} "
+                f"| {'—' if peak is None else f'{peak / 1e6:.0f}'} |"
             )
     else:
         names = [n.strip() for n in args.over_activations.split(";") if n.strip()]

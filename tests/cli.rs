@@ -447,6 +447,72 @@ fn compare_backends_reports_agreement_between_backends() {
 }
 
 #[test]
+fn compare_backends_covers_the_transformer() {
+    let dir = temp_dir("compare-lm");
+    let out = run(
+        &[
+            "bench",
+            "compare-backends",
+            "--dataset",
+            "shakespeare",
+            "--model",
+            "transformer",
+            "--activation",
+            "swiglu",
+            "--layers",
+            "1",
+            "--d-model",
+            "16",
+            "--heads",
+            "2",
+            "--d-ff",
+            "48",
+            "--context",
+            "16",
+            "--batch-size",
+            "4",
+            "--steps",
+            "3",
+            "--backends",
+            "ndarray,flex,wgpu",
+            "--out",
+            "cmp.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let comparison = json_file(&dir.join("cmp.json"));
+    assert!(
+        comparison["model"].as_str().unwrap().contains("swiglu"),
+        "{comparison}"
+    );
+    let runs = comparison["runs"].as_array().unwrap();
+    let expected = if std::env::var("NONLIN_REQUIRE_WGPU").as_deref() == Ok("1") {
+        3
+    } else {
+        2
+    };
+    assert!(runs.len() >= expected, "{} runs", runs.len());
+    for run in runs {
+        let losses = run["losses"].as_array().unwrap();
+        assert_eq!(losses.len(), 3);
+        // 65 characters: an untrained model starts near ln 65 = 4.17 nats
+        let first = losses[0].as_f64().unwrap();
+        assert!((3.5..5.0).contains(&first), "{first}");
+        // the token embedding's gradient: vocabulary × d_model
+        assert_eq!(run["first_gradient"].as_array().unwrap().len(), 65 * 16);
+        // two validation windows of 16 characters, 65 logits each
+        assert_eq!(run["outputs"].as_array().unwrap().len(), 2 * 16 * 65);
+    }
+    for pair in comparison["agreement"].as_array().unwrap() {
+        let gradient = pair["first_gradient"].as_f64().unwrap();
+        let loss = pair["loss"].as_f64().unwrap();
+        let logits = pair["outputs"].as_f64().unwrap();
+        assert!(gradient < 1e-5 && loss < 1e-4 && logits < 1e-4, "{pair}");
+    }
+}
+
+#[test]
 fn benches_print_their_tables_and_json() {
     let dir = temp_dir("bench");
     let out = run(
@@ -615,6 +681,14 @@ fn benches_print_their_tables_and_json() {
         rows.iter()
             .all(|r| r["step"]["median"].as_f64().unwrap() > 0.0)
     );
+    // Linux: the peak resident set while each model trained, reset before each
+    if cfg!(target_os = "linux") {
+        for r in rows {
+            let peak = r["peak_resident_bytes"].as_f64().unwrap();
+            assert!((1e6..4e9).contains(&peak), "{r}");
+            assert_eq!(r["peak_reset"], true, "{r}");
+        }
+    }
     let out = run(&["bench", "matmul", "--shapes", "16x8"], &dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(

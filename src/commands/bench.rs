@@ -60,8 +60,8 @@ pub enum BenchCommand {
         /// Feed-forward activations separated by `;` (the GLU family at matched parameter count).
         #[arg(long, default_value = "gelu;swiglu")]
         over_activations: SpecList<ActivationConfig>,
-        /// Windows per step.
-        #[arg(long, default_value_t = 64)]
+        /// Windows per step (the default run's).
+        #[arg(long, default_value_t = 16)]
         batch_size: usize,
         /// Characters per window.
         #[arg(long, default_value_t = 128)]
@@ -294,7 +294,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             out,
         } => {
             println!(
-                "| backend | activation | model | batch × context | ms/step (min–max) | characters/s |\n| --- | --- | --- | --- | ---: | ---: |"
+                "| backend | activation | model | batch × context | ms/step (min–max) | characters/s | peak RSS MB |\n| --- | --- | --- | --- | ---: | ---: | ---: |"
             );
             let mut results = Vec::new();
             for backend in select_backends(backends)? {
@@ -307,8 +307,17 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                         .with_d_ff(4 * d_model)
                         .with_activation(activation.clone());
                     let r = language_model_training(&backend, &config, *batch_size, *steps)?;
+                    let peak = r
+                        .peak_resident_bytes
+                        .map_or("—".into(), |b| format!("{:.0}", b as f64 / 1e6));
+                    if !r.peak_reset && r.peak_resident_bytes.is_some() {
+                        eprintln!(
+                            "the kernel refused to reset the peak resident set \
+                             (/proc/self/clear_refs): this peak covers the process so far"
+                        );
+                    }
                     println!(
-                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.0} |",
+                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.0} | {peak} |",
                         backend.kind,
                         r.activation,
                         r.model,

@@ -327,6 +327,22 @@ pub fn training_models(activation: &ActivationConfig) -> Vec<ModelConfig> {
     ]
 }
 
+/// Starts a new peak of this process's resident set: Linux resets `VmHWM` to the current resident
+/// set when `5` is written to `/proc/self/clear_refs` (since 4.0). `false` where that is refused
+/// or absent, and the peak read afterwards is the process's whole life.
+fn reset_peak_resident() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The peak resident set of this process since the last [`reset_peak_resident`] (or its start),
+/// bytes (Linux; `None` elsewhere).
+fn peak_resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Resident memory of this process, bytes (Linux; `None` elsewhere).
 fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;

@@ -1,15 +1,19 @@
 //! `nonlin bench compare-backends`: the same model (identical initial weights), seed and batches trained
-//! for N steps on several backends, and how far their losses, gradients and outputs drift apart.
+//! for N steps at the configured learning rate on several backends, and how far their losses,
+//! gradients and outputs drift apart: a classifier on its data set or a language model on its text.
 
 use crate::error::EvalError;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use nonlin_backend::Backend;
+use nonlin_train::data::text::{TextCorpus, TextSplit};
+use nonlin_train::model::TransformerConfig;
+use nonlin_train::model::transformer::Transformer;
 use nonlin_train::rng::Rng;
-use nonlin_train::train::{loss_and_accuracy, with_backend_rng};
-use nonlin_train::{ExperimentConfig, Model};
+use nonlin_train::train::{language_model, loss_and_accuracy, with_backend_rng};
+use nonlin_train::{ExperimentConfig, Model, ModelKind, Splits};
 use serde::{Deserialize, Serialize};
 
 /// What one backend computed.
@@ -19,11 +23,14 @@ pub struct BackendRun {
     pub backend: String,
     /// Training loss at every step.
     pub losses: Vec<f64>,
-    /// The first layer's weight gradient at the first step.
+    /// The first layer's weight gradient at the first step (a language model's: the token
+    /// embedding's).
     pub first_gradient: Vec<f32>,
-    /// Logits on the first 256 test samples after training.
+    /// Logits after training: a classifier's on the first 256 test samples, a language model's
+    /// on the first two validation windows.
     pub outputs: Vec<f32>,
-    /// Test accuracy after training.
+    /// Held-out accuracy after training: a classifier's on the test split, a language model's
+    /// next-character accuracy on the first 64 validation windows.
     pub test_accuracy: f64,
     /// Seconds for the training steps.
     pub seconds: f64,
@@ -64,100 +71,214 @@ fn max_diff(a: &[f32], b: &[f32]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn run_on(
+fn floats(t: Tensor<2>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec()
+        .expect("float tensor")
+}
+
+/// What differs between comparing a classifier and a language model: the model, a step's batch
+/// and loss, the weight whose first gradient is reported, and the probe after training.
+trait Compared {
+    type Model: Module + Clone;
+    /// The model, drawn on `device` (already seeded).
+    fn init(&self, device: &Device) -> Result<Self::Model, EvalError>;
+    /// The training loss of step `step` (the batch depends on the step only).
+    fn loss(&self, model: &Self::Model, step: usize, device: &Device) -> Tensor<1>;
+    /// The weight whose first-step gradient is compared: the first layer's.
+    fn first_weight(&self, model: &Self::Model) -> Tensor<2>;
+    /// Outputs of the trained model (validation mode) on fixed held-out inputs.
+    fn outputs(&self, model: &Self::Model, device: &Device) -> Vec<f32>;
+    /// Held-out accuracy of the trained model (validation mode).
+    fn accuracy(&self, model: &Self::Model, device: &Device) -> f64;
+    fn describe(&self) -> String;
+}
+
+/// A classifier on its data set's splits: shuffled batches, logits on the first 256 test samples,
+/// accuracy on the whole test split.
+struct Classifier<'a> {
+    config: &'a ExperimentConfig,
+    splits: Splits,
+}
+
+impl Compared for Classifier<'_> {
+    type Model = Model;
+
+    fn init(&self, device: &Device) -> Result<Model, EvalError> {
+        let train = &self.splits.train;
+        Ok(self
+            .config
+            .model
+            .init(&train.sample_shape, train.num_classes, device)?)
+    }
+
+    fn loss(&self, model: &Model, step: usize, device: &Device) -> Tensor<1> {
+        // epoch after epoch of shuffled batches, each epoch's order from the seed and its number
+        let batch = self.config.training.batch_size;
+        let per_epoch = (self.splits.train.len() / batch).max(1);
+        let (epoch, index) = (step / per_epoch, step % per_epoch);
+        let mut order: Vec<usize> = (0..self.splits.train.len()).collect();
+        Rng::for_stream(self.config.seed, &format!("compare-{epoch}")).shuffle(&mut order);
+        let end = ((index + 1) * batch).min(order.len());
+        let batch = self.splits.train.batch(&order[index * batch..end], device);
+        CrossEntropyLossConfig::new()
+            .init(device)
+            .forward(model.forward(batch.x), batch.y)
+    }
+
+    fn first_weight(&self, model: &Model) -> Tensor<2> {
+        let dense = model.dense();
+        dense.layers.first().map_or(&dense.head, |l| l).weight.val()
+    }
+
+    fn outputs(&self, model: &Model, device: &Device) -> Vec<f32> {
+        let probe: Vec<usize> = (0..self.splits.test.len().min(256)).collect();
+        floats(model.forward(self.splits.test.batch(&probe, device).x))
+    }
+
+    fn accuracy(&self, model: &Model, device: &Device) -> f64 {
+        loss_and_accuracy(model, &self.splits.test, 512, device).1
+    }
+
+    fn describe(&self) -> String {
+        let train = &self.splits.train;
+        self.config
+            .model
+            .describe(train.sample_len(), train.num_classes)
+    }
+}
+
+/// Held-out windows a language model's probe and accuracy read: enough for a stable accuracy,
+/// few enough that wgpu on a CPU (lavapipe) finishes in seconds.
+const PROBE_WINDOWS: usize = 64;
+
+/// A language model on its text: random training windows from the seed's stream per step, logits on the first two validation windows, accuracy on the
+/// first [`PROBE_WINDOWS`].
+struct LanguageModel<'a> {
+    config: &'a ExperimentConfig,
+    corpus: TextCorpus,
+    model: TransformerConfig,
+}
+
+impl Compared for LanguageModel<'_> {
+    type Model = Transformer;
+
+    fn init(&self, device: &Device) -> Result<Transformer, EvalError> {
+        Ok(self.model.init(device)?)
+    }
+
+    fn loss(&self, model: &Transformer, step: usize, device: &Device) -> Tensor<1> {
+        let mut rng = Rng::for_stream(self.config.seed, &format!("compare-lm-{step}"));
+        let (x, y) = self
+            .corpus
+            .windows(
+                TextSplit::Train,
+                self.config.training.batch_size,
+                self.model.context,
+                &mut rng,
+            )
+            .unwrap_or_else(|e| unreachable!("the windows were checked to fit: {e}"))
+            .tensors(device);
+        let logits = model.forward(x);
+        let [b, t, vocab] = logits.dims();
+        CrossEntropyLossConfig::new()
+            .init(device)
+            .forward(logits.reshape([b * t, vocab]), y.reshape([b * t]))
+    }
+
+    fn first_weight(&self, model: &Transformer) -> Tensor<2> {
+        model.embedding.weight.val()
+    }
+
+    fn outputs(&self, model: &Transformer, device: &Device) -> Vec<f32> {
+        let context = self.model.context;
+        let valid = self.corpus.part(TextSplit::Valid);
+        let windows = (valid.len() / context).min(2);
+        let ids: Vec<i64> = valid[..windows * context]
+            .iter()
+            .map(|&id| i64::from(id))
+            .collect();
+        let x = Tensor::<2, Int>::from_data(TensorData::new(ids, [windows, context]), device);
+        floats(model.forward(x).flatten(0, 1))
+    }
+
+    fn accuracy(&self, model: &Transformer, device: &Device) -> f64 {
+        let batch = self.config.training.batch_size.max(PROBE_WINDOWS);
+        language_model::evaluate(
+            model,
+            &self.corpus,
+            TextSplit::Valid,
+            PROBE_WINDOWS,
+            batch,
+            device,
+        )
+        .1
+    }
+
+    fn describe(&self) -> String {
+        self.model.describe()
+    }
+}
+
+fn run_on<T: Compared>(
+    task: &T,
     config: &ExperimentConfig,
-    initial: &Model,
-    splits: &nonlin_train::Splits,
+    initial: &T::Model,
     backend: &Backend,
     steps: usize,
-) -> Result<BackendRun, EvalError> {
+) -> BackendRun {
     let device = backend.autodiff();
     // `fork` keeps the parameters tracked on the new device; `to_device` does not
     let mut model = initial.clone().fork(&device);
     let mut optimizer = config.training.optimizer();
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let mut order: Vec<usize> = Vec::new();
     let mut losses = Vec::with_capacity(steps);
     let mut first_gradient = Vec::new();
     let started = std::time::Instant::now();
     for step in 0..steps {
-        if order.len() < config.training.batch_size {
-            order = (0..splits.train.len()).collect();
-            Rng::for_stream(config.seed, &format!("compare-{step}")).shuffle(&mut order);
-        }
-        let indices: Vec<usize> = order
-            .drain(..config.training.batch_size.min(order.len()))
-            .collect();
-        let batch = splits.train.batch(&indices, &device);
-        let loss = loss_fn.forward(model.forward(batch.x), batch.y);
+        let loss = task.loss(&model, step, &device);
         losses.push(f64::from(loss.clone().into_scalar::<f32>()));
         let grads = loss.backward();
         if step == 0 {
-            let first = model
-                .dense()
-                .layers
-                .first()
-                .map_or(&model.dense().head, |l| l);
-            let g: Tensor<2> = first
-                .weight
-                .val()
+            let gradient: Tensor<2> = task
+                .first_weight(&model)
                 .grad(&grads)
-                .expect("first-layer gradient");
-            first_gradient = g
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec()
-                .expect("floats");
+                .expect("the first layer's weight is trained");
+            first_gradient = floats(gradient);
         }
         let grads = GradientsParams::from_grads(grads, &model);
+        // the configured rate without its schedule: a warm-up would leave a short comparison
+        // with nothing trained
         model = optimizer.step(config.training.learning_rate, model, grads);
     }
     let seconds = started.elapsed().as_secs_f64();
     let valid = model.valid();
-    let probe: Vec<usize> = (0..splits.test.len().min(256)).collect();
-    let outputs = valid
-        .forward(splits.test.batch(&probe, &backend.device).x)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec()
-        .expect("floats");
-    Ok(BackendRun {
+    BackendRun {
         backend: backend.describe(),
         losses,
         first_gradient,
-        outputs,
-        test_accuracy: loss_and_accuracy(&valid, &splits.test, 512, &backend.device).1,
+        outputs: task.outputs(&valid, &backend.device),
+        test_accuracy: task.accuracy(&valid, &backend.device),
         seconds,
-    })
+    }
 }
 
-/// Trains `config` for `steps` steps on each backend from the same initial weights and batches.
-pub fn compare_backends(
+fn compare_task<T: Compared>(
+    task: &T,
     config: &ExperimentConfig,
     backends: &[Backend],
     steps: usize,
 ) -> Result<Comparison, EvalError> {
-    if backends.len() < 2 || steps == 0 {
-        return Err(EvalError::Invalid(
-            "comparing needs at least two backends and one step".into(),
-        ));
-    }
-    config.training.validate()?;
-    let splits = nonlin_train::data::load(&config.data, config.seed)?;
     // the weights are drawn once, on the first backend, and copied to the others
-    let initial = with_backend_rng(|| -> Result<Model, EvalError> {
+    let initial = with_backend_rng(|| {
         let device = backends[0].autodiff();
         device.seed(config.seed);
-        Ok(config.model.init(
-            &splits.train.sample_shape,
-            splits.train.num_classes,
-            &device,
-        )?)
+        task.init(&device)
     })?;
-    let runs = backends
+    let runs: Vec<BackendRun> = backends
         .iter()
-        .map(|b| run_on(config, &initial, &splits, b, steps))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|b| run_on(task, config, &initial, b, steps))
+        .collect();
     let mut agreement = Vec::new();
     for (i, a) in runs.iter().enumerate() {
         for b in &runs[i + 1..] {
@@ -173,13 +294,43 @@ pub fn compare_backends(
         }
     }
     Ok(Comparison {
-        model: config
-            .model
-            .describe(splits.train.sample_len(), splits.train.num_classes),
+        model: task.describe(),
         steps,
         runs,
         agreement,
     })
+}
+
+/// Trains `config` for `steps` steps on each backend from the same initial weights and batches:
+/// a classifier on its data set, or a language model (`model.kind = transformer`) on its text.
+pub fn compare_backends(
+    config: &ExperimentConfig,
+    backends: &[Backend],
+    steps: usize,
+) -> Result<Comparison, EvalError> {
+    if backends.len() < 2 || steps == 0 {
+        return Err(EvalError::Invalid(
+            "comparing needs at least two backends and one step".into(),
+        ));
+    }
+    config.validate()?;
+    if config.model.kind == ModelKind::Transformer {
+        let corpus = nonlin_train::data::load_text(&config.data.dataset)?;
+        let model = config.model.transformer_config(corpus.vocabulary.len());
+        model.validate()?;
+        for split in [TextSplit::Train, TextSplit::Valid] {
+            corpus.windows(split, 1, model.context, &mut Rng::new(0))?;
+        }
+        let task = LanguageModel {
+            config,
+            corpus,
+            model,
+        };
+        compare_task(&task, config, backends, steps)
+    } else {
+        let splits = nonlin_train::data::load(&config.data, config.seed)?;
+        compare_task(&Classifier { config, splits }, config, backends, steps)
+    }
 }
 
 impl Comparison {
@@ -187,7 +338,7 @@ impl Comparison {
     pub fn markdown(&self) -> String {
         let mut out = format!(
             "{} trained {} steps from the same weights and batches on each backend.\n\n\
-             | backends | max Δ first-step gradient | max Δ loss (all steps) | max Δ logits after | test accuracy |\n\
+             | backends | max Δ first-step gradient | max Δ loss (all steps) | max Δ logits after | held-out accuracy |\n\
              | --- | ---: | ---: | ---: | ---: |\n",
             self.model, self.steps
         );

@@ -2,7 +2,7 @@
 //! windows, as `nonlin_train::train::language_model` takes them (AdamW, gradient clipping), timed
 //! like the MLP benchmark.
 
-use super::{Timing, sync, time};
+use super::{Timing, peak_resident_bytes, reset_peak_resident, sync, time};
 use crate::error::EvalError;
 use burn::optim::GradientsParams;
 use nonlin_backend::Backend;
@@ -27,6 +27,13 @@ pub struct LanguageModelBench {
     pub context: usize,
     /// Time per step (forward, backward, AdamW update).
     pub step: Timing,
+    /// The process's peak resident set while the model was built and trained, bytes (Linux):
+    /// the binary, the corpus and the allocator's free lists included, as a user's run would
+    /// see it; a peak from before the benchmark (an earlier one in the same process) is reset
+    /// first where the kernel allows (`peak_reset`).
+    pub peak_resident_bytes: Option<u64>,
+    /// Whether the peak was reset before this benchmark; `false`: the process's whole life.
+    pub peak_reset: bool,
 }
 
 impl LanguageModelBench {
@@ -45,6 +52,7 @@ pub fn language_model_training(
     batch_size: usize,
     steps: usize,
 ) -> Result<LanguageModelBench, EvalError> {
+    let peak_reset = reset_peak_resident();
     let corpus = TextCorpus::shakespeare().map_err(nonlin_train::TrainError::from)?;
     let device = backend.autodiff();
     let config = TransformerConfig {
@@ -69,6 +77,7 @@ pub fn language_model_training(
         // the next step needs the updated weights; reading one waits for this step
         sync(model.embedding.weight.val());
     });
+    let peak_resident_bytes = peak_resident_bytes();
     Ok(LanguageModelBench {
         backend: backend.describe(),
         activation: config.activation.spec(),
@@ -85,5 +94,7 @@ pub fn language_model_training(
         batch_size,
         context: config.context,
         step,
+        peak_resident_bytes,
+        peak_reset,
     })
 }
