@@ -102,6 +102,7 @@ pub use activations::{
 pub use error::ActivationError;
 pub use info::{ActivationInfo, Saturation};
 pub use ops::backends::has_hand_written_backward;
+pub use ops::linear::linear;
 pub use ops::softmax::softmax;
 pub use registry::{
     Activation, ActivationConfig, AnyActivation, CATALOG, CatalogEntry, lookup, spec_serde,

@@ -12,12 +12,14 @@
 //! - [`buffer`]: a CPU tensor's elements as a slice;
 //! - [`loops`]: chunking, threads and instruction-set dispatch;
 //! - [`elementwise`]: `f(x)`, `grad · f'(x)`, `f(x, p)` and its partial derivatives;
-//! - [`grouped`]: the GLU family and Maxout, forward and backward.
+//! - [`grouped`]: the GLU family and Maxout, forward and backward;
+//! - [`dense`]: the dense layer `x·W + b` and its gradients (gemm on the buffers).
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
 
 mod buffer;
+mod dense;
 mod elementwise;
 mod grouped;
 mod loops;
@@ -63,6 +65,34 @@ macro_rules! cpu_backend {
         }
 
         impl crate::ops::softmax::extension::SoftmaxBackend for $backend {}
+
+        impl crate::ops::linear::extension::LinearBackend for $backend {
+            fn dense(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
+                dense::linear::<Self>(x, weight, None)
+            }
+            fn dense_biased(
+                x: FloatTensor<Self>,
+                weight: FloatTensor<Self>,
+                bias: FloatTensor<Self>,
+            ) -> FloatTensor<Self> {
+                dense::linear::<Self>(x, weight, Some(bias))
+            }
+            fn dense_input_backward(
+                weight: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+            ) -> FloatTensor<Self> {
+                dense::linear_input_backward::<Self>(weight, grad)
+            }
+            fn dense_weight_backward(
+                x: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+            ) -> FloatTensor<Self> {
+                dense::linear_weight_backward::<Self>(x, grad)
+            }
+            fn dense_bias_backward(grad: FloatTensor<Self>) -> FloatTensor<Self> {
+                dense::linear_bias_backward::<Self>(grad)
+            }
+        }
 
         impl GroupedBackend for $backend {
             fn glu_halves(

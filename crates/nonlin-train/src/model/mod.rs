@@ -435,6 +435,13 @@ fn activate<const D: usize>(activation: &AnyActivation, z: Tensor<D>) -> Tensor<
         .unwrap_or_else(|e| unreachable!("a layer is sized for its activation: {e}"))
 }
 
+/// A Burn [`Linear`] layer through nonlin's dense op, whose products write each output once on
+/// flex and ndarray (burn-flex's matmul zero-fills and copies every output first); the same
+/// values and gradients as `layer.forward(x)`.
+pub(crate) fn dense<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
+    nonlin_activations::linear(x, layer.weight.val(), layer.bias.as_ref().map(|b| b.val()))
+}
+
 /// Fully connected layers: `Linear → [BatchNorm] → activation → dropout`, then a linear head.
 #[derive(Module, Debug)]
 pub struct Mlp {
@@ -475,7 +482,7 @@ impl Mlp {
     ) -> (Tensor<2>, Vec<LayerTrace>) {
         let mut traces = Vec::with_capacity(self.layers.len());
         for (i, (linear, activation)) in self.layers.iter().zip(&self.activations).enumerate() {
-            let mut z = linear.forward(x);
+            let mut z = dense(linear, x);
             if let Some(norm) = self.norms.get(i) {
                 z = norm.forward(z);
             }
@@ -487,7 +494,7 @@ impl Mlp {
             });
             x = self.dropout.forward(h);
         }
-        (self.head.forward(x), traces)
+        (dense(&self.head, x), traces)
     }
 }
 

@@ -18,10 +18,11 @@
 //! Attention is written out (rather than Burn's `MultiHeadAttention`) so that rotary positions can
 //! rotate queries and keys between the projection and the scores.
 
+use super::dense;
 use crate::error::TrainError;
 use crate::rng::Rng;
 use burn::config::Config;
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig,
@@ -339,9 +340,7 @@ impl CausalSelfAttention {
         let [batch, length, d] = x.dims();
         let d_head = d / self.heads;
         // [B, T, 3, H, d_head] → three [B, H, T, d_head]
-        let qkv = self
-            .qkv
-            .forward(x)
+        let qkv = dense(&self.qkv, x)
             .reshape([batch, length, 3, self.heads, d_head])
             .permute([2, 0, 3, 1, 4]);
         let part = |i: usize| {
@@ -363,8 +362,10 @@ impl CausalSelfAttention {
         let scores = scores.mask_fill(future, f32::NEG_INFINITY);
         // one kernel forward, a backward that keeps only the weights (on flex and ndarray)
         let context = nonlin_activations::softmax(scores, -1).matmul(v);
-        self.output
-            .forward(context.swap_dims(1, 2).reshape([batch, length, d]))
+        dense(
+            &self.output,
+            context.swap_dims(1, 2).reshape([batch, length, d]),
+        )
     }
 }
 
@@ -383,8 +384,8 @@ impl FeedForward {
     /// `[B, T, d]` → `[B, T, d]`, or the error of a hand-built block whose widths do not fit
     /// its activation (a config-built one always fits: its widths come from the narrowing).
     pub fn try_forward(&self, x: Tensor<3>) -> Result<Tensor<3>, ActivationError> {
-        let hidden = self.expand.forward(x);
-        Ok(self.contract.forward(self.activation.try_forward(hidden)?))
+        let hidden = dense(&self.expand, x);
+        Ok(dense(&self.contract, self.activation.try_forward(hidden)?))
     }
 }
 
@@ -475,14 +476,8 @@ impl Transformer {
         }
         let x = self.final_norm.forward(x);
         Ok(match &self.head {
-            Some(head) => head.forward(x),
-            None => {
-                let [vocab, d] = self.embedding.weight.dims();
-                let weight: Param<Tensor<2>> = self.embedding.weight.clone();
-                x.reshape([batch * length, d])
-                    .matmul(weight.val().transpose())
-                    .reshape([batch, length, vocab])
-            }
+            Some(head) => dense(head, x),
+            None => nonlin_activations::linear(x, self.embedding.weight.val().transpose(), None),
         })
     }
 
