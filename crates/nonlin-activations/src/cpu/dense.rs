@@ -191,6 +191,19 @@ fn typed<'a>(buffers: &'a [Buffer<'a>]) -> Option<Typed<'a>> {
     }
 }
 
+/// `$body` over the tensors' buffers as float32 or float64 slices (`$b[i]`: the i-th tensor's),
+/// wrapped into a tensor of `$shape`; `None` when the dtypes are neither or mixed (the caller then
+/// takes Burn's op). The buffers' borrows end before the caller can move the tensors.
+macro_rules! on_buffers {
+    ($backend:ty, $tensors:expr, $shape:expr, |$b:ident| $body:expr) => {{
+        let buffers: Option<Vec<Buffer<'_>>> = $tensors.into_iter().map(|t| t.buffer()).collect();
+        buffers.as_deref().and_then(typed).map(|typed| match typed {
+            Typed::F32($b) => FloatTensor::<$backend>::from_f32($body, $shape),
+            Typed::F64($b) => FloatTensor::<$backend>::from_f64($body, $shape),
+        })
+    }};
+}
+
 /// `x [.., K] · W [K, N] (+ b [N])`.
 pub(super) fn linear<B: Backend>(
     x: FloatTensor<B>,
@@ -201,29 +214,15 @@ where
     FloatTensor<B>: CpuTensor,
 {
     let [_, n] = weight.shape().dims::<2>();
-    let (rows, k, out_shape) = rows_of(&x.shape(), n);
-    let mut tensors = vec![&x, &weight];
-    tensors.extend(bias.as_ref());
-    let buffers: Option<Vec<Buffer<'_>>> = tensors.iter().map(|t| t.buffer()).collect();
-    let out = buffers.as_deref().and_then(typed).map(|typed| match typed {
-        Typed::F32(b) => FloatTensor::<B>::from_f32(
-            product(
-                Matrix::row_major(b[0], rows, k),
-                Matrix::row_major(b[1], k, n),
-                b.get(2).copied(),
-            ),
-            out_shape.clone(),
-        ),
-        Typed::F64(b) => FloatTensor::<B>::from_f64(
-            product(
-                Matrix::row_major(b[0], rows, k),
-                Matrix::row_major(b[1], k, n),
-                b.get(2).copied(),
-            ),
-            out_shape.clone(),
-        ),
-    });
-    drop(buffers);
+    let (rows, k, shape) = rows_of(&x.shape(), n);
+    let tensors = [Some(&x), Some(&weight), bias.as_ref()]
+        .into_iter()
+        .flatten();
+    let out = on_buffers!(B, tensors, shape, |b| product(
+        Matrix::row_major(b[0], rows, k),
+        Matrix::row_major(b[1], k, n),
+        b.get(2).copied(),
+    ));
     out.unwrap_or_else(|| B::linear(x, weight, bias))
 }
 
@@ -236,27 +235,12 @@ where
     FloatTensor<B>: CpuTensor,
 {
     let [k, n] = weight.shape().dims::<2>();
-    let (rows, _, x_shape) = rows_of(&grad.shape(), k);
-    let buffers: Option<Vec<Buffer<'_>>> = [&grad, &weight].iter().map(|t| t.buffer()).collect();
-    let out = buffers.as_deref().and_then(typed).map(|typed| match typed {
-        Typed::F32(b) => FloatTensor::<B>::from_f32(
-            product(
-                Matrix::row_major(b[0], rows, n),
-                Matrix::row_major(b[1], k, n).t(),
-                None,
-            ),
-            x_shape.clone(),
-        ),
-        Typed::F64(b) => FloatTensor::<B>::from_f64(
-            product(
-                Matrix::row_major(b[0], rows, n),
-                Matrix::row_major(b[1], k, n).t(),
-                None,
-            ),
-            x_shape.clone(),
-        ),
-    });
-    drop(buffers);
+    let (rows, _, shape) = rows_of(&grad.shape(), k);
+    let out = on_buffers!(B, [&grad, &weight], shape, |b| product(
+        Matrix::row_major(b[0], rows, n),
+        Matrix::row_major(b[1], k, n).t(),
+        None,
+    ));
     out.unwrap_or_else(|| B::linear_x_backward(weight, grad))
 }
 
@@ -270,27 +254,11 @@ where
 {
     let n = last(&grad.shape());
     let (rows, k, _) = rows_of(&x.shape(), n);
-    let buffers: Option<Vec<Buffer<'_>>> = [&x, &grad].iter().map(|t| t.buffer()).collect();
-    let shape = Shape::new([k, n]);
-    let out = buffers.as_deref().and_then(typed).map(|typed| match typed {
-        Typed::F32(b) => FloatTensor::<B>::from_f32(
-            product(
-                Matrix::row_major(b[0], rows, k).t(),
-                Matrix::row_major(b[1], rows, n),
-                None,
-            ),
-            shape.clone(),
-        ),
-        Typed::F64(b) => FloatTensor::<B>::from_f64(
-            product(
-                Matrix::row_major(b[0], rows, k).t(),
-                Matrix::row_major(b[1], rows, n),
-                None,
-            ),
-            shape.clone(),
-        ),
-    });
-    drop(buffers);
+    let out = on_buffers!(B, [&x, &grad], Shape::new([k, n]), |b| product(
+        Matrix::row_major(b[0], rows, k).t(),
+        Matrix::row_major(b[1], rows, n),
+        None,
+    ));
     out.unwrap_or_else(|| B::linear_weight_backward(x, grad))
 }
 
@@ -300,15 +268,6 @@ where
     FloatTensor<B>: CpuTensor,
 {
     let n = last(&grad.shape());
-    let out = grad.buffer().and_then(|buffer| match buffer {
-        Buffer::F32(g) => Some(FloatTensor::<B>::from_f32(
-            column_sums(&g, n),
-            Shape::new([n]),
-        )),
-        Buffer::F64(g) => Some(FloatTensor::<B>::from_f64(
-            column_sums(&g, n),
-            Shape::new([n]),
-        )),
-    });
+    let out = on_buffers!(B, [&grad], Shape::new([n]), |b| column_sums(b[0], n));
     out.unwrap_or_else(|| B::linear_bias_backward(grad))
 }
