@@ -92,6 +92,7 @@ trait Compared {
     fn outputs(&self, model: &Self::Model, device: &Device) -> Vec<f32>;
     /// Held-out accuracy of the trained model (validation mode).
     fn accuracy(&self, model: &Self::Model, device: &Device) -> f64;
+    /// The model, as the report names it.
     fn describe(&self) -> String;
 }
 

@@ -16,6 +16,23 @@ pub(crate) enum Buffer<'a> {
     F64(Cow<'a, [f64]>),
 }
 
+impl Buffer<'_> {
+    /// The elements, if they are float32.
+    pub(crate) fn as_f32(&self) -> Option<&[f32]> {
+        match self {
+            Buffer::F32(s) => Some(s),
+            Buffer::F64(_) => None,
+        }
+    }
+    /// The elements, if they are float64.
+    pub(crate) fn as_f64(&self) -> Option<&[f64]> {
+        match self {
+            Buffer::F64(s) => Some(s),
+            Buffer::F32(_) => None,
+        }
+    }
+}
+
 /// What a CPU tensor primitive must offer for the kernels here.
 pub(crate) trait CpuTensor: TensorMetadata + Sized {
     /// The elements in row-major order, if the dtype is f32 or f64.

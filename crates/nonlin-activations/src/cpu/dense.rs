@@ -159,35 +159,20 @@ fn last(shape: &Shape) -> usize {
     shape.as_slice().last().copied().unwrap_or(1)
 }
 
-/// The three buffers of one dtype, or `None` (another dtype: the caller composes Burn's ops).
+/// Buffers of one dtype, or `None` (another dtype, or mixed: the caller takes Burn's op).
 enum Typed<'a> {
     F32(Vec<&'a [f32]>),
     F64(Vec<&'a [f64]>),
 }
 
 fn typed<'a>(buffers: &'a [Buffer<'a>]) -> Option<Typed<'a>> {
-    if buffers.iter().all(|b| matches!(b, Buffer::F32(_))) {
-        Some(Typed::F32(
-            buffers
-                .iter()
-                .map(|b| match b {
-                    Buffer::F32(s) => &**s,
-                    Buffer::F64(_) => unreachable!("checked above"),
-                })
-                .collect(),
-        ))
-    } else if buffers.iter().all(|b| matches!(b, Buffer::F64(_))) {
-        Some(Typed::F64(
-            buffers
-                .iter()
-                .map(|b| match b {
-                    Buffer::F64(s) => &**s,
-                    Buffer::F32(_) => unreachable!("checked above"),
-                })
-                .collect(),
-        ))
-    } else {
-        None
+    match buffers.iter().map(Buffer::as_f32).collect() {
+        Some(f32s) => Some(Typed::F32(f32s)),
+        None => buffers
+            .iter()
+            .map(Buffer::as_f64)
+            .collect::<Option<_>>()
+            .map(Typed::F64),
     }
 }
 

@@ -71,20 +71,20 @@ pub(super) fn map<T: CpuTensor, const N: usize>(inputs: [&T; N], f: impl Formula
         return None;
     }
     let buffers: Vec<Buffer<'_>> = inputs.iter().map(|t| t.buffer()).collect::<Option<_>>()?;
-    if buffers.iter().all(|b| matches!(b, Buffer::F32(_))) {
-        let slices: [&[f32]; N] = core::array::from_fn(|i| match &buffers[i] {
-            Buffer::F32(s) => &**s,
-            Buffer::F64(_) => unreachable!("checked above"),
-        });
+    if let Some(slices) = buffers
+        .iter()
+        .map(Buffer::as_f32)
+        .collect::<Option<Vec<_>>>()
+    {
+        let slices: [&[f32]; N] = slices.try_into().ok()?;
         Some(T::from_f32(fill(slices, &f), shape))
-    } else if buffers.iter().all(|b| matches!(b, Buffer::F64(_))) {
-        let slices: [&[f64]; N] = core::array::from_fn(|i| match &buffers[i] {
-            Buffer::F64(s) => &**s,
-            Buffer::F32(_) => unreachable!("checked above"),
-        });
-        Some(T::from_f64(fill(slices, &f), shape))
     } else {
-        None
+        let slices = buffers
+            .iter()
+            .map(Buffer::as_f64)
+            .collect::<Option<Vec<_>>>()?;
+        let slices: [&[f64]; N] = slices.try_into().ok()?;
+        Some(T::from_f64(fill(slices, &f), shape))
     }
 }
 
@@ -114,18 +114,6 @@ pub(super) fn overwrite<const M: usize>(
     others: [&Buffer<'_>; M],
     f: &impl InPlace<M>,
 ) -> bool {
-    fn as_f32<'a>(b: &'a Buffer<'_>) -> Option<&'a [f32]> {
-        match b {
-            Buffer::F32(s) => Some(s),
-            Buffer::F64(_) => None,
-        }
-    }
-    fn as_f64<'a>(b: &'a Buffer<'_>) -> Option<&'a [f64]> {
-        match b {
-            Buffer::F64(s) => Some(s),
-            Buffer::F32(_) => None,
-        }
-    }
     fn run<E: Element, const M: usize>(
         own: &mut [E],
         others: [Option<&[E]>; M],
@@ -142,9 +130,9 @@ pub(super) fn overwrite<const M: usize>(
         true
     }
     if let Ok(own) = own.as_mut_slice::<f32>() {
-        run(own, others.map(as_f32), f)
+        run(own, others.map(Buffer::as_f32), f)
     } else if let Ok(own) = own.as_mut_slice::<f64>() {
-        run(own, others.map(as_f64), f)
+        run(own, others.map(Buffer::as_f64), f)
     } else {
         false
     }
