@@ -101,6 +101,33 @@ trait Compared {
 struct Classifier<'a> {
     config: &'a ExperimentConfig,
     splits: Splits,
+    /// Each step's sample indices, drawn once for every backend.
+    batches: Vec<Vec<usize>>,
+}
+
+impl<'a> Classifier<'a> {
+    /// Epoch after epoch of shuffled full batches (each epoch's order from the seed and its
+    /// number), `steps` of them.
+    fn new(config: &'a ExperimentConfig, splits: Splits, steps: usize) -> Self {
+        let batch = config.training.batch_size;
+        let len = splits.train.len();
+        let per_epoch = (len / batch).max(1);
+        let mut batches = Vec::with_capacity(steps);
+        for epoch in 0..steps.div_ceil(per_epoch) {
+            let mut order: Vec<usize> = (0..len).collect();
+            Rng::for_stream(config.seed, &format!("compare-{epoch}")).shuffle(&mut order);
+            for index in 0..per_epoch {
+                let end = ((index + 1) * batch).min(len);
+                batches.push(order[index * batch..end].to_vec());
+            }
+        }
+        batches.truncate(steps);
+        Self {
+            config,
+            splits,
+            batches,
+        }
+    }
 }
 
 impl Compared for Classifier<'_> {
@@ -115,14 +142,7 @@ impl Compared for Classifier<'_> {
     }
 
     fn loss(&self, model: &Model, step: usize, device: &Device) -> Tensor<1> {
-        // epoch after epoch of shuffled batches, each epoch's order from the seed and its number
-        let batch = self.config.training.batch_size;
-        let per_epoch = (self.splits.train.len() / batch).max(1);
-        let (epoch, index) = (step / per_epoch, step % per_epoch);
-        let mut order: Vec<usize> = (0..self.splits.train.len()).collect();
-        Rng::for_stream(self.config.seed, &format!("compare-{epoch}")).shuffle(&mut order);
-        let end = ((index + 1) * batch).min(order.len());
-        let batch = self.splits.train.batch(&order[index * batch..end], device);
+        let batch = self.splits.train.batch(&self.batches[step], device);
         CrossEntropyLossConfig::new()
             .init(device)
             .forward(model.forward(batch.x), batch.y)
@@ -319,9 +339,7 @@ pub fn compare_backends(
         let corpus = nonlin_train::data::load_text(&config.data.dataset)?;
         let model = config.model.transformer_config(corpus.vocabulary.len());
         model.validate()?;
-        for split in [TextSplit::Train, TextSplit::Valid] {
-            corpus.windows(split, 1, model.context, &mut Rng::new(0))?;
-        }
+        language_model::check_windows_fit(&corpus, model.context)?;
         let task = LanguageModel {
             config,
             corpus,
@@ -330,7 +348,12 @@ pub fn compare_backends(
         compare_task(&task, config, backends, steps)
     } else {
         let splits = nonlin_train::data::load(&config.data, config.seed)?;
-        compare_task(&Classifier { config, splits }, config, backends, steps)
+        compare_task(
+            &Classifier::new(config, splits, steps),
+            config,
+            backends,
+            steps,
+        )
     }
 }
 

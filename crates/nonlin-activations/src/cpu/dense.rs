@@ -18,28 +18,19 @@ use burn::tensor::Shape;
 const PARALLEL_THRESHOLD: usize = 192 * 192 * 192;
 
 /// The float types gemm multiplies here.
-trait Float: Copy + Send + Sync + 'static {
+trait Float: Copy + Send + Sync + 'static + core::ops::Add<Output = Self> {
     const ZERO: Self;
     const ONE: Self;
-    fn add(self, other: Self) -> Self;
 }
 
 impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        self + other
-    }
 }
 
 impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        self + other
-    }
 }
 
 /// A matrix over a slice: element `(i, j)` at `i·row_stride + j·col_stride`.
@@ -137,7 +128,7 @@ fn column_sums<E: Float>(grad: &[E], cols: usize) -> Vec<E> {
     let mut sums = vec![E::ZERO; cols];
     for row in grad.chunks_exact(cols.max(1)) {
         for (s, &g) in sums.iter_mut().zip(row) {
-            *s = s.add(g);
+            *s = *s + g;
         }
     }
     sums

@@ -85,7 +85,7 @@ fn check_fits(
 
 /// A typed error, before any step, if windows of `context` characters (and their targets) do not
 /// fit in both parts of the text.
-fn check_windows_fit(corpus: &TextCorpus, context: usize) -> Result<(), TrainError> {
+pub fn check_windows_fit(corpus: &TextCorpus, context: usize) -> Result<(), TrainError> {
     for split in [TextSplit::Train, TextSplit::Valid] {
         corpus.windows(split, 1, context, &mut Rng::new(0))?;
     }
