@@ -101,6 +101,7 @@ pub use activations::{
 };
 pub use error::ActivationError;
 pub use info::{ActivationInfo, Saturation};
+pub use ops::attention::causal_attention;
 pub use ops::backends::has_hand_written_backward;
 pub use ops::linear::linear;
 pub use ops::softmax::softmax;

@@ -33,6 +33,23 @@ impl Buffer<'_> {
     }
 }
 
+/// The buffers as slices of one float type, or `None` (another dtype, or mixed).
+pub(crate) enum Typed<'a> {
+    F32(Vec<&'a [f32]>),
+    F64(Vec<&'a [f64]>),
+}
+
+pub(crate) fn typed<'a>(buffers: &'a [Buffer<'a>]) -> Option<Typed<'a>> {
+    match buffers.iter().map(Buffer::as_f32).collect() {
+        Some(f32s) => Some(Typed::F32(f32s)),
+        None => buffers
+            .iter()
+            .map(Buffer::as_f64)
+            .collect::<Option<_>>()
+            .map(Typed::F64),
+    }
+}
+
 /// What a CPU tensor primitive must offer for the kernels here.
 pub(crate) trait CpuTensor: TensorMetadata + Sized {
     /// The elements in row-major order, if the dtype is f32 or f64.

@@ -9,7 +9,7 @@
 //! Performance: `bench matmul`). Here the output is written once, by gemm, or by the bias and then
 //! accumulated into by gemm.
 
-use super::buffer::{Buffer, CpuTensor};
+use super::buffer::{Buffer, CpuTensor, Typed, typed};
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::Shape;
 
@@ -148,23 +148,6 @@ fn rows_of(shape: &Shape, n: usize) -> (usize, usize, Shape) {
 /// The last dimension of a shape.
 fn last(shape: &Shape) -> usize {
     shape.as_slice().last().copied().unwrap_or(1)
-}
-
-/// Buffers of one dtype, or `None` (another dtype, or mixed: the caller takes Burn's op).
-enum Typed<'a> {
-    F32(Vec<&'a [f32]>),
-    F64(Vec<&'a [f64]>),
-}
-
-fn typed<'a>(buffers: &'a [Buffer<'a>]) -> Option<Typed<'a>> {
-    match buffers.iter().map(Buffer::as_f32).collect() {
-        Some(f32s) => Some(Typed::F32(f32s)),
-        None => buffers
-            .iter()
-            .map(Buffer::as_f64)
-            .collect::<Option<_>>()
-            .map(Typed::F64),
-    }
 }
 
 /// `$body` over the tensors' buffers as float32 or float64 slices (`$b[i]`: the i-th tensor's),

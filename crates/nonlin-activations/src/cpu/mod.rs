@@ -13,11 +13,13 @@
 //! - [`loops`]: chunking, threads and instruction-set dispatch;
 //! - [`elementwise`]: `f(x)`, `grad · f'(x)`, `f(x, p)` and its partial derivatives;
 //! - [`grouped`]: the GLU family and Maxout, forward and backward;
-//! - [`dense`]: the dense layer `x·W + b` and its gradients (gemm on the buffers).
+//! - [`dense`]: the dense layer `x·W + b` and its gradients (gemm on the buffers);
+//! - [`attention`]: causal self-attention over a packed projection, forward and backward.
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
 
+mod attention;
 mod buffer;
 mod dense;
 mod elementwise;
@@ -91,6 +93,29 @@ macro_rules! cpu_backend {
             }
             fn dense_bias_backward(grad: FloatTensor<Self>) -> FloatTensor<Self> {
                 dense::linear_bias_backward::<Self>(grad)
+            }
+        }
+
+        impl crate::ops::attention::extension::AttentionBackend for $backend {
+            fn causal_attention(qkv: FloatTensor<Self>, heads: usize) -> FloatTensor<Self> {
+                attention::causal_attention::<Self>(qkv, heads).0
+            }
+        }
+
+        impl crate::ops::attention::extension::AttentionKernels for $backend {
+            fn causal_attention_weights(
+                qkv: FloatTensor<Self>,
+                heads: usize,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                attention::causal_attention::<Self>(qkv, heads)
+            }
+            fn causal_attention_backward(
+                qkv: FloatTensor<Self>,
+                weights: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                heads: usize,
+            ) -> FloatTensor<Self> {
+                attention::causal_attention_backward::<Self>(qkv, weights, grad, heads)
             }
         }
 

@@ -19,6 +19,7 @@
 //! compose tensor primitives on Burn's dispatch, and Burn's autodiff differentiates the
 //! composition.
 
+pub mod attention;
 pub(crate) mod backends;
 pub(crate) mod composed;
 #[cfg(custom_ops)]

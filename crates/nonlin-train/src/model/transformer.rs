@@ -28,7 +28,7 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig,
     Linear, LinearConfig, RotaryEncoding, RotaryEncodingConfig,
 };
-use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use nonlin_activations::{ActivationConfig, ActivationError, AnyActivation};
 use serde::{Deserialize, Serialize};
 
@@ -337,36 +337,35 @@ pub struct CausalSelfAttention {
 impl CausalSelfAttention {
     /// `[B, T, d]` → `[B, T, d]`; position `t` attends to positions `0..=t` only.
     pub fn forward(&self, x: Tensor<3>, rotary: Option<&RotaryEncoding>) -> Tensor<3> {
-        let [batch, length, d] = x.dims();
-        let d_head = d / self.heads;
-        // [B, T, 3, H, d_head] → three [B, H, T, d_head]
-        let qkv = dense(&self.qkv, x)
-            .reshape([batch, length, 3, self.heads, d_head])
-            .permute([2, 0, 3, 1, 4]);
-        let part = |i: usize| {
-            qkv.clone()
-                .narrow(0, i, 1)
-                .reshape([batch, self.heads, length, d_head])
-        };
-        let (mut q, mut k, v) = (part(0), part(1), part(2));
+        let mut qkv = dense(&self.qkv, x);
         if let Some(rotary) = rotary {
-            q = rotary.forward(q);
-            k = rotary.forward(k);
+            qkv = rotate_queries_and_keys(qkv, self.heads, rotary);
         }
-        // the 1/√d_head scale on the queries: T·d_head products instead of T·T
-        let scores = (q / (d_head as f64).sqrt()).matmul(k.swap_dims(2, 3));
-        // true above the diagonal: the positions after the query's, which it must not see
-        let future = Tensor::<2, Bool>::tril_mask([length, length], 0, &scores.device())
-            .unsqueeze::<4>()
-            .expand([batch, self.heads, length, length]);
-        let scores = scores.mask_fill(future, f32::NEG_INFINITY);
-        // one kernel forward, a backward that keeps only the weights (on flex and ndarray)
-        let context = nonlin_activations::softmax(scores, -1).matmul(v);
-        dense(
-            &self.output,
-            context.swap_dims(1, 2).reshape([batch, length, d]),
-        )
+        // one op: reads q, k and v where the projection left them, writes the heads merged
+        let context = nonlin_activations::causal_attention(qkv, self.heads);
+        dense(&self.output, context)
     }
+}
+
+/// The packed projection `[B, T, 3·d]` with its queries and keys rotated (rotary positions),
+/// packed again.
+fn rotate_queries_and_keys(qkv: Tensor<3>, heads: usize, rotary: &RotaryEncoding) -> Tensor<3> {
+    let [batch, length, width] = qkv.dims();
+    let d_head = width / 3 / heads;
+    // [B, T, 3, H, d_head] → [3, B, H, T, d_head]
+    let parts = qkv
+        .reshape([batch, length, 3, heads, d_head])
+        .permute([2, 0, 3, 1, 4]);
+    let part = |i: usize| {
+        parts
+            .clone()
+            .narrow(0, i, 1)
+            .reshape([batch, heads, length, d_head])
+    };
+    let (q, k, v) = (rotary.forward(part(0)), rotary.forward(part(1)), part(2));
+    Tensor::stack::<5>(vec![q, k, v], 0)
+        .permute([1, 3, 0, 2, 4])
+        .reshape([batch, length, width])
 }
 
 /// `W₂ · act(W₁ x)` with any catalog activation (see the module docs).

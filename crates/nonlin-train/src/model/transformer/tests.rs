@@ -205,3 +205,51 @@ fn sampling_follows_the_softmax_at_the_temperature() {
     assert!((share_of_second(0.5) - 0.9).abs() < 0.009);
     assert_eq!(share_of_second(0.0), 1.0);
 }
+
+/// Rotary attention, packed again for the attention op, equals attention written per head: each
+/// head's q, k, v cut from the projection by `narrow` on the last dimension, q and k rotated, the
+/// masked softmax of the scaled scores times v, the heads concatenated.
+#[test]
+fn rotary_attention_matches_attention_written_per_head() {
+    let (batch, length, heads, d_head) = (2, 6, 2, 4);
+    let d = heads * d_head;
+    let device = Device::flex();
+    let rotary = RotaryEncodingConfig::new(length, d_head).init(&device);
+    let data: Vec<f32> = (0..batch * length * 3 * d)
+        .map(|i| ((i * 29 % 23) as f32 - 11.0) * 0.15)
+        .collect();
+    let qkv = Tensor::<3>::from_data(TensorData::new(data, [batch, length, 3 * d]), &device);
+    let ours = floats(nonlin_activations::causal_attention(
+        rotate_queries_and_keys(qkv.clone(), heads, &rotary),
+        heads,
+    ));
+    let head = |part: usize, h: usize| {
+        qkv.clone()
+            .narrow(2, part * d + h * d_head, d_head)
+            .reshape([batch, 1, length, d_head])
+    };
+    let merged: Vec<Tensor<3>> = (0..heads)
+        .map(|h| {
+            let (q, k, v) = (
+                rotary.forward(head(0, h)),
+                rotary.forward(head(1, h)),
+                head(2, h),
+            );
+            let scores = q.matmul(k.swap_dims(2, 3)) / (d_head as f64).sqrt();
+            let mut mask = vec![0.0f32; length * length];
+            for i in 0..length {
+                for j in i + 1..length {
+                    mask[i * length + j] = f32::NEG_INFINITY;
+                }
+            }
+            let mask = Tensor::<2>::from_data(TensorData::new(mask, [length, length]), &device);
+            let weights = burn::tensor::activation::softmax(scores + mask.unsqueeze::<4>(), 3);
+            weights.matmul(v).reshape([batch, length, d_head])
+        })
+        .collect();
+    let reference = floats(Tensor::cat(merged, 2));
+    assert_eq!(ours.len(), reference.len());
+    for (i, (a, b)) in ours.iter().zip(&reference).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{i}]: {a} vs {b}");
+    }
+}
