@@ -103,6 +103,7 @@ pub use error::ActivationError;
 pub use info::{ActivationInfo, Saturation};
 pub use ops::attention::causal_attention;
 pub use ops::backends::has_hand_written_backward;
+pub use ops::layer_norm::layer_norm;
 pub use ops::linear::linear;
 pub use ops::softmax::softmax;
 pub use registry::{

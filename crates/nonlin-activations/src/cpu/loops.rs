@@ -155,6 +155,43 @@ pub(super) fn run_avx2<T>(body: &impl ChunkLoop<T>, start: usize, out: &mut [T])
 pub(super) fn run_avx512<T>(body: &impl ChunkLoop<T>, start: usize, out: &mut [T]) {
     body.run(start, out)
 }
+/// A piece of work whose loops the compiler vectorises, run by [`run_task_fastest`] compiled for
+/// the widest vectors the CPU has (as [`run_fastest`] runs a chunk loop); `run` is
+/// `#[inline(always)]` in every implementation, so that it compiles inside the dispatch's
+/// feature-enabled function.
+pub(super) trait Task {
+    fn run(self);
+}
+
+/// `task` compiled for AVX-512, else AVX2 with FMA, else the default target.
+pub(super) fn run_task_fastest(task: impl Task) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") {
+            // SAFETY: the CPU supports these features, checked just above.
+            return unsafe { task_avx512(task) };
+        }
+        if has!("avx2") && has!("fma") {
+            // SAFETY: as above.
+            return unsafe { task_avx2(task) };
+        }
+    }
+    task.run()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn task_avx2(task: impl Task) {
+    task.run()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")]
+fn task_avx512(task: impl Task) {
+    task.run()
+}
+
 /// A [`Formula`] whose last input is the element being overwritten.
 pub(super) trait InPlace<const M: usize>: Sync {
     fn at_over<R: Real>(&self, others: [R; M], own: R) -> R;

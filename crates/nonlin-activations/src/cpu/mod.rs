@@ -14,7 +14,8 @@
 //! - [`elementwise`]: `f(x)`, `grad · f'(x)`, `f(x, p)` and its partial derivatives;
 //! - [`grouped`]: the GLU family and Maxout, forward and backward;
 //! - [`dense`]: the dense layer `x·W + b` and its gradients (gemm on the buffers);
-//! - [`attention`]: causal self-attention over a packed projection, forward and backward.
+//! - [`attention`]: causal self-attention over a packed projection, forward and backward;
+//! - [`layer_norm`]: layer normalisation over the last dimension, forward and backward.
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
@@ -24,6 +25,7 @@ mod buffer;
 mod dense;
 mod elementwise;
 mod grouped;
+mod layer_norm;
 mod loops;
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests;
@@ -116,6 +118,36 @@ macro_rules! cpu_backend {
                 heads: usize,
             ) -> FloatTensor<Self> {
                 attention::causal_attention_backward::<Self>(qkv, weights, grad, heads)
+            }
+        }
+
+        impl crate::ops::layer_norm::extension::LayerNormBackend for $backend {
+            fn normalize(
+                x: FloatTensor<Self>,
+                gamma: FloatTensor<Self>,
+                beta: FloatTensor<Self>,
+                epsilon: f64,
+            ) -> FloatTensor<Self> {
+                layer_norm::layer_norm::<Self>(x, gamma, beta, epsilon).0
+            }
+        }
+
+        impl crate::ops::layer_norm::extension::LayerNormKernels for $backend {
+            fn normalize_with_stats(
+                x: FloatTensor<Self>,
+                gamma: FloatTensor<Self>,
+                beta: FloatTensor<Self>,
+                epsilon: f64,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                layer_norm::layer_norm::<Self>(x, gamma, beta, epsilon)
+            }
+            fn normalize_backward(
+                x: FloatTensor<Self>,
+                gamma: FloatTensor<Self>,
+                stats: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+                layer_norm::layer_norm_backward::<Self>(x, gamma, stats, grad)
             }
         }
 

@@ -26,6 +26,7 @@ pub(crate) mod composed;
 mod extension;
 pub mod formula;
 pub(crate) mod grouped;
+pub mod layer_norm;
 pub mod linear;
 pub(crate) mod shapes;
 pub mod softmax;

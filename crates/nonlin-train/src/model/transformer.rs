@@ -274,13 +274,17 @@ impl TransformerConfig {
         let blocks = (0..self.layers)
             .map(|_| {
                 Ok(Block {
-                    attention_norm: LayerNormConfig::new(d).init(device),
+                    attention_norm: LayerNormConfig::new(d)
+                        .with_epsilon(NORM_EPSILON)
+                        .init(device),
                     attention: CausalSelfAttention {
                         qkv: linear(d, 3 * d, 0.02),
                         output: linear(d, d, residual_std),
                         heads,
                     },
-                    feed_forward_norm: LayerNormConfig::new(d).init(device),
+                    feed_forward_norm: LayerNormConfig::new(d)
+                        .with_epsilon(NORM_EPSILON)
+                        .init(device),
                     feed_forward: FeedForward {
                         expand: linear(d, hidden * self.narrowing(), 0.02),
                         activation: self.activation.init_any(device)?,
@@ -310,7 +314,9 @@ impl TransformerConfig {
             },
             dropout: DropoutConfig::new(self.dropout).init(),
             blocks,
-            final_norm: LayerNormConfig::new(d).init(device),
+            final_norm: LayerNormConfig::new(d)
+                .with_epsilon(NORM_EPSILON)
+                .init(device),
             head: (!self.tie_embeddings).then(|| {
                 LinearConfig::new(d, self.vocab)
                     .with_bias(false)
@@ -320,6 +326,21 @@ impl TransformerConfig {
             context: self.context,
         })
     }
+}
+
+/// The layer norms' ε (Burn's and PyTorch's default).
+const NORM_EPSILON: f64 = 1e-5;
+
+/// A Burn [`LayerNorm`] built with [`NORM_EPSILON`] through nonlin's layer-norm op, one pass
+/// forward and one backward on flex and ndarray (Burn differentiates its nine-op composition); the
+/// same values and gradients as `norm.forward(x)`.
+fn normalize(norm: &LayerNorm, x: Tensor<3>) -> Tensor<3> {
+    nonlin_activations::layer_norm(
+        x,
+        norm.gamma.val(),
+        norm.beta.as_ref().map(|b| b.val()),
+        NORM_EPSILON,
+    )
 }
 
 /// Multi-head causal self-attention: one projection to queries, keys and values, scaled dot
@@ -411,11 +432,11 @@ impl Block {
     ) -> Result<Tensor<3>, ActivationError> {
         let attended = self
             .attention
-            .forward(self.attention_norm.forward(x.clone()), rotary);
+            .forward(normalize(&self.attention_norm, x.clone()), rotary);
         let x = x + self.dropout.forward(attended);
         let fed = self
             .feed_forward
-            .try_forward(self.feed_forward_norm.forward(x.clone()))?;
+            .try_forward(normalize(&self.feed_forward_norm, x.clone()))?;
         Ok(x + self.dropout.forward(fed))
     }
 }
@@ -473,7 +494,7 @@ impl Transformer {
         for block in &self.blocks {
             x = block.try_forward(x, self.rotary.as_ref())?;
         }
-        let x = self.final_norm.forward(x);
+        let x = normalize(&self.final_norm, x);
         Ok(match &self.head {
             Some(head) => dense(head, x),
             None => nonlin_activations::linear(x, self.embedding.weight.val().transpose(), None),
