@@ -184,9 +184,13 @@ mod tests {
         for device in [Device::flex(), Device::ndarray()] {
             let autodiff = device.clone().autodiff();
             for dtype in [FloatDType::F32, FloatDType::F64] {
-                for (batch, length, heads, d_head) in
-                    [(2, 5, 1, 3), (3, 16, 2, 4), (2, 37, 3, 2), (1, 1, 2, 2)]
-                {
+                for (batch, length, heads, d_head) in [
+                    (2, 5, 1, 3),
+                    (3, 16, 2, 4),
+                    (2, 37, 3, 2),
+                    (1, 70, 2, 4),
+                    (1, 1, 2, 2),
+                ] {
                     for strided in [false, true] {
                         let width = 3 * heads * d_head;
                         let run = |ours: bool| {
