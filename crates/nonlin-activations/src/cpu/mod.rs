@@ -15,11 +15,13 @@
 //! - [`grouped`]: the GLU family and Maxout, forward and backward;
 //! - [`dense`]: the dense layer `x·W + b` and its gradients (gemm on the buffers);
 //! - [`attention`]: causal self-attention over a packed projection, forward and backward;
-//! - [`layer_norm`]: layer normalisation over the last dimension, forward and backward.
+//! - [`layer_norm`]: layer normalisation over the last dimension, forward and backward;
+//! - [`adam`]: Adam's and AdamW's parameter update in one pass.
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
 
+mod adam;
 mod attention;
 mod buffer;
 mod dense;
@@ -148,6 +150,25 @@ macro_rules! cpu_backend {
                 grad: FloatTensor<Self>,
             ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
                 layer_norm::layer_norm_backward::<Self>(x, gamma, stats, grad)
+            }
+        }
+
+        impl crate::ops::optim::extension::AdamBackend for $backend {
+            fn adam_first(
+                param: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                update: crate::ops::optim::AdamUpdate,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+                adam::adam_update::<Self>(param, grad, None, &update)
+            }
+            fn adam_next(
+                param: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                moment_1: FloatTensor<Self>,
+                moment_2: FloatTensor<Self>,
+                update: crate::ops::optim::AdamUpdate,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+                adam::adam_update::<Self>(param, grad, Some((moment_1, moment_2)), &update)
             }
         }
 

@@ -28,6 +28,7 @@ pub mod formula;
 pub(crate) mod grouped;
 pub mod layer_norm;
 pub mod linear;
+pub mod optim;
 pub(crate) mod shapes;
 pub mod softmax;
 

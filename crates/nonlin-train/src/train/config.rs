@@ -1,12 +1,13 @@
 //! Experiment configuration: data, model, training, seed — one TOML file, or flags.
 
+use super::fused_adam::FusedAdamConfig;
 use crate::data::DataConfig;
 use crate::error::TrainError;
 use crate::model::ModelConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, SgdConfig};
+use burn::optim::{ModuleOptimizer, SgdConfig};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -253,17 +254,22 @@ impl TrainingConfig {
             .grad_clip
             .map(|c| GradientClippingConfig::Norm(c as f32));
         match self.optimizer {
-            // PyTorch's defaults: epsilon 1e-8 (Burn's default is 1e-5)
-            OptimizerKind::Adam => AdamConfig::new()
-                .with_epsilon(1e-8)
-                .with_weight_decay(decay)
-                .with_grad_clipping(clip)
-                .init(),
-            OptimizerKind::Adamw => AdamWConfig::new()
-                .with_epsilon(1e-8)
-                .with_weight_decay(self.weight_decay as f32)
-                .with_grad_clipping(clip)
-                .init(),
+            // burn-optim's Adam and AdamW with one op per parameter (`fused_adam`); β as
+            // Burn's and PyTorch's defaults, ε PyTorch's 1e-8 (Burn's default is 1e-5)
+            OptimizerKind::Adam => FusedAdamConfig {
+                beta_1: 0.9,
+                beta_2: 0.999,
+                epsilon: 1e-8,
+                weight_decay: self.weight_decay as f32,
+            }
+            .adam(clip),
+            OptimizerKind::Adamw => FusedAdamConfig {
+                beta_1: 0.9,
+                beta_2: 0.999,
+                epsilon: 1e-8,
+                weight_decay: self.weight_decay as f32,
+            }
+            .adamw(clip),
             OptimizerKind::Sgd => SgdConfig::new()
                 .with_weight_decay(decay)
                 .with_momentum((self.momentum > 0.0).then(|| {

@@ -15,6 +15,7 @@
 mod checkpoint;
 mod classification;
 pub mod config;
+mod fused_adam;
 pub mod language_model;
 mod progress;
 mod records;
