@@ -7,49 +7,16 @@
 //! large share of a step that multiplies in a few milliseconds.
 
 use super::buffer::{Buffer, CpuTensor, Typed, typed};
+use super::float::Float;
 use super::loops::{Task, run_task_fastest};
 use crate::ops::optim::AdamUpdate;
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::FloatDType;
 use core::mem::MaybeUninit;
-use core::ops::{Add, Div, Mul, Sub};
 use rayon::prelude::*;
 
 /// Elements per parallel task.
 const CHUNK: usize = 1 << 14;
-
-/// The float types the update runs in.
-trait Float:
-    Copy
-    + Send
-    + Sync
-    + 'static
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-{
-    const ZERO: Self;
-    fn from_f64(x: f64) -> Self;
-    fn sqrt(self) -> Self;
-}
-
-macro_rules! float {
-    ($t:ty) => {
-        impl Float for $t {
-            const ZERO: Self = 0.0;
-            fn from_f64(x: f64) -> Self {
-                x as $t
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
-        }
-    };
-}
-float!(f32);
-float!(f64);
 
 /// The update's scalars in the element type, computed once per parameter as Burn computes them
 /// (float32 powers of the betas, as burn-optim does).
@@ -97,7 +64,7 @@ impl<E: Float> Coefficients<E> {
             decay: if update.decoupled {
                 E::from_f64(1.0 - update.learning_rate * f64::from(update.weight_decay))
             } else {
-                E::from_f64(1.0)
+                E::ONE
             },
             lr: E::from_f64(update.learning_rate),
             step_scale,

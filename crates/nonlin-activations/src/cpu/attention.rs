@@ -10,63 +10,11 @@
 //! cache between the product, the softmax and the next product.
 
 use super::buffer::{Buffer, CpuTensor, Typed, typed};
+use super::float::Float;
 use super::loops::{ChunkLoop, run_fastest};
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::{FloatDType, Shape};
-use core::ops::{Add, Mul, Sub};
 use rayon::prelude::*;
-
-/// The float types attention runs in here.
-trait Float:
-    Copy
-    + Send
-    + Sync
-    + 'static
-    + PartialOrd
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-{
-    const ZERO: Self;
-    const ONE: Self;
-    const NEG_INFINITY: Self;
-    fn exp(self) -> Self;
-    fn recip(self) -> Self;
-    fn from_f64(x: f64) -> Self;
-}
-
-impl Float for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
-    #[inline(always)]
-    fn exp(self) -> Self {
-        // branch-free, so the row loops vectorise (the crate's float32 `exp`, 2 ulp)
-        crate::math::f32::exp(self)
-    }
-    fn recip(self) -> Self {
-        1.0 / self
-    }
-    fn from_f64(x: f64) -> Self {
-        x as f32
-    }
-}
-
-impl Float for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
-    #[inline(always)]
-    fn exp(self) -> Self {
-        f64::exp(self)
-    }
-    fn recip(self) -> Self {
-        1.0 / self
-    }
-    fn from_f64(x: f64) -> Self {
-        x
-    }
-}
 
 /// The sizes: `batch` sequences of `length` positions, `heads` heads of `d_head` features.
 #[derive(Clone, Copy, Debug)]

@@ -10,28 +10,13 @@
 //! accumulated into by gemm.
 
 use super::buffer::{Buffer, CpuTensor, Typed, typed};
+use super::float::Float;
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::Shape;
 
 /// At and above this many multiply-adds gemm splits the product over rayon's pool; below, one
 /// thread is faster (burn-flex's threshold, so both multiply alike).
 const PARALLEL_THRESHOLD: usize = 192 * 192 * 192;
-
-/// The float types gemm multiplies here.
-trait Float: Copy + Send + Sync + 'static + core::ops::Add<Output = Self> {
-    const ZERO: Self;
-    const ONE: Self;
-}
-
-impl Float for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-}
-
-impl Float for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-}
 
 /// A matrix over a slice: element `(i, j)` at `i·row_stride + j·col_stride`.
 #[derive(Clone, Copy)]

@@ -9,50 +9,15 @@
 //! once at the end.
 
 use super::buffer::{Buffer, CpuTensor, Typed, typed};
+use super::float::Float;
 use super::loops::{Task, run_task_fastest};
 use burn::backend::{Backend, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::{FloatDType, Shape};
 use core::mem::MaybeUninit;
-use core::ops::{Add, Mul, Sub};
 use rayon::prelude::*;
 
 /// Rows per parallel task (a task's rows share one set of partial parameter gradients).
 const ROWS_PER_TASK: usize = 32;
-
-/// The float types the norm runs in here.
-trait Float:
-    Copy + Send + Sync + 'static + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
-{
-    const ZERO: Self;
-    fn from_usize(n: usize) -> Self;
-    fn from_f64(x: f64) -> Self;
-    fn recip(self) -> Self;
-    fn sqrt(self) -> Self;
-}
-
-macro_rules! float {
-    ($t:ty) => {
-        impl Float for $t {
-            const ZERO: Self = 0.0;
-            fn from_usize(n: usize) -> Self {
-                n as $t
-            }
-            fn from_f64(x: f64) -> Self {
-                x as $t
-            }
-            #[inline(always)]
-            fn recip(self) -> Self {
-                1.0 / self
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
-        }
-    };
-}
-float!(f32);
-float!(f64);
 
 /// `Σ f(x)` over a slice in 16 lanes (so that the loop vectorises), then across the lanes.
 #[inline(always)]

@@ -26,6 +26,7 @@ mod attention;
 mod buffer;
 mod dense;
 mod elementwise;
+mod float;
 mod grouped;
 mod layer_norm;
 mod loops;

@@ -163,16 +163,11 @@ pub(crate) fn composed(qkv: Tensor<3>, heads: usize) -> Tensor<3> {
 
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests {
+    use crate::ops::test_support::values;
     use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-        t.cast(FloatDType::F64).into_data().to_vec().unwrap()
-    }
-
     fn filled(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i * 37 + seed * 101) % 29) as f32 - 14.0) * 0.13)
-            .collect()
+        crate::ops::test_support::filled(n, seed, 0.13)
     }
 
     /// The kernels against Burn's composition (split, scaled products, mask, softmax, merge,

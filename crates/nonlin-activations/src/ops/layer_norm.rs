@@ -143,15 +143,14 @@ pub fn layer_norm<const D: usize>(
 
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests {
+    use crate::ops::test_support::values;
     use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-        t.cast(FloatDType::F64).into_data().to_vec().unwrap()
-    }
-
+    /// The shared pattern, shifted by the seed (so that rows differ in mean).
     fn filled(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i * 37 + seed * 101) % 29) as f32 - 14.0) * 0.17 + seed as f32 * 0.3)
+        crate::ops::test_support::filled(n, seed, 0.17)
+            .into_iter()
+            .map(|v| v + seed as f32 * 0.3)
             .collect()
     }
 

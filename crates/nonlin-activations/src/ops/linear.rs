@@ -179,16 +179,11 @@ pub fn linear<const D: usize>(
 
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests {
+    use crate::ops::test_support::values;
     use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-        t.cast(FloatDType::F64).into_data().to_vec().unwrap()
-    }
-
     fn filled(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i * 37 + seed * 101) % 29) as f32 - 14.0) * 0.11)
-            .collect()
+        crate::ops::test_support::filled(n, seed, 0.11)
     }
 
     /// The op against Burn's `linear` (matmul composition, differentiated by Burn's autodiff)

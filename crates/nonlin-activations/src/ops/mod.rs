@@ -31,6 +31,8 @@ pub mod linear;
 pub mod optim;
 pub(crate) mod shapes;
 pub mod softmax;
+#[cfg(all(test, feature = "flex", feature = "ndarray"))]
+mod test_support;
 
 #[cfg(custom_ops)]
 pub use extension::ActivationBackend;

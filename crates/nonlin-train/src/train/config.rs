@@ -253,23 +253,17 @@ impl TrainingConfig {
         let clip = self
             .grad_clip
             .map(|c| GradientClippingConfig::Norm(c as f32));
+        // burn-optim's Adam and AdamW with one op per parameter (`fused_adam`); β as Burn's and
+        // PyTorch's defaults, ε PyTorch's 1e-8 (Burn's default is 1e-5)
+        let adam = FusedAdamConfig {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-8,
+            weight_decay: self.weight_decay as f32,
+        };
         match self.optimizer {
-            // burn-optim's Adam and AdamW with one op per parameter (`fused_adam`); β as
-            // Burn's and PyTorch's defaults, ε PyTorch's 1e-8 (Burn's default is 1e-5)
-            OptimizerKind::Adam => FusedAdamConfig {
-                beta_1: 0.9,
-                beta_2: 0.999,
-                epsilon: 1e-8,
-                weight_decay: self.weight_decay as f32,
-            }
-            .adam(clip),
-            OptimizerKind::Adamw => FusedAdamConfig {
-                beta_1: 0.9,
-                beta_2: 0.999,
-                epsilon: 1e-8,
-                weight_decay: self.weight_decay as f32,
-            }
-            .adamw(clip),
+            OptimizerKind::Adam => adam.adam(clip),
+            OptimizerKind::Adamw => adam.adamw(clip),
             OptimizerKind::Sgd => SgdConfig::new()
                 .with_weight_decay(decay)
                 .with_momentum((self.momentum > 0.0).then(|| {

@@ -66,55 +66,52 @@ fn with_clipping(optim: ModuleOptimizer, clip: Option<GradientClippingConfig>) -
     }
 }
 
-/// Adam with an L2 penalty, one op per parameter.
-#[derive(Debug, Clone)]
-struct FusedAdam(FusedAdamConfig);
+/// One Burn optimizer over [`FusedAdamConfig::step`]: `$decoupled` chooses AdamW's decay, `$state`
+/// is burn-optim's state type of the same optimizer.
+macro_rules! fused_optimizer {
+    ($(#[$doc:meta])* $name:ident, $state:ident, $decoupled:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        struct $name(FusedAdamConfig);
 
-impl Optimizer for FusedAdam {
-    type State<const D: usize> = AdamState<D>;
+        impl Optimizer for $name {
+            type State<const D: usize> = $state<D>;
 
-    fn step<const D: usize>(
-        &self,
-        lr: LearningRate,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let previous = state.map(|s| s.momentum);
-        let (tensor, momentum) = self.0.step(false, lr, tensor, grad, previous);
-        (tensor, Some(AdamState::new(momentum)))
-    }
+            fn step<const D: usize>(
+                &self,
+                lr: LearningRate,
+                tensor: Tensor<D>,
+                grad: Tensor<D>,
+                state: Option<Self::State<D>>,
+            ) -> (Tensor<D>, Option<Self::State<D>>) {
+                let previous = state.map(|s| s.momentum);
+                let (tensor, momentum) = self.0.step($decoupled, lr, tensor, grad, previous);
+                (tensor, Some($state::new(momentum)))
+            }
 
-    fn to_device<const D: usize>(mut state: Self::State<D>, device: &Device) -> Self::State<D> {
-        state.momentum = state.momentum.to_device(device);
-        state
-    }
+            fn to_device<const D: usize>(
+                mut state: Self::State<D>,
+                device: &Device,
+            ) -> Self::State<D> {
+                state.momentum = state.momentum.to_device(device);
+                state
+            }
+        }
+    };
 }
 
-/// AdamW, one op per parameter.
-#[derive(Debug, Clone)]
-struct FusedAdamW(FusedAdamConfig);
-
-impl Optimizer for FusedAdamW {
-    type State<const D: usize> = AdamWState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: LearningRate,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let previous = state.map(|s| s.momentum);
-        let (tensor, momentum) = self.0.step(true, lr, tensor, grad, previous);
-        (tensor, Some(AdamWState::new(momentum)))
-    }
-
-    fn to_device<const D: usize>(mut state: Self::State<D>, device: &Device) -> Self::State<D> {
-        state.momentum = state.momentum.to_device(device);
-        state
-    }
-}
+fused_optimizer!(
+    /// Adam with an L2 penalty, one op per parameter.
+    FusedAdam,
+    AdamState,
+    false
+);
+fused_optimizer!(
+    /// AdamW, one op per parameter.
+    FusedAdamW,
+    AdamWState,
+    true
+);
 
 #[cfg(test)]
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
