@@ -16,7 +16,12 @@
 //! Shazeer 2020 for the GLU family.
 //!
 //! Attention is written out (rather than Burn's `MultiHeadAttention`) so that rotary positions can
-//! rotate queries and keys between the projection and the scores.
+//! rotate queries and keys between the projection and the scores; it runs through
+//! `nonlin_activations::causal_attention` on the packed projection (rotated q and k packed again),
+//! and the norms through `nonlin_activations::layer_norm`.
+//!
+//! (About 590 lines: the config's checks, its parameter count, the modules and generation read
+//! the same sizes and belong together; the tests are in `transformer/tests.rs`.)
 
 use super::dense;
 use crate::error::TrainError;
