@@ -193,63 +193,50 @@ mod tests {
                 weight_decay: 0.1,
             };
             let clip = || Some(GradientClippingConfig::Norm(1.0));
-            let cases = [
-                (
-                    "adam",
-                    fused.adam(clip()),
-                    AdamConfig::new()
-                        .with_epsilon(1e-8)
-                        .with_weight_decay(Some(WeightDecayConfig::new(0.1)))
-                        .with_grad_clipping(clip())
-                        .init(),
-                ),
-                (
-                    "adamw",
-                    fused.adamw(clip()),
+            // each optimizer built by one closure: the comparison and both resumes use the same
+            let ours = |decoupled: bool| {
+                if decoupled {
+                    fused.adamw(clip())
+                } else {
+                    fused.adam(clip())
+                }
+            };
+            let burns = |decoupled: bool| {
+                if decoupled {
                     AdamWConfig::new()
                         .with_epsilon(1e-8)
                         .with_weight_decay(0.1)
                         .with_grad_clipping(clip())
-                        .init(),
-                ),
-            ];
-            for (name, ours, burns) in cases {
+                        .init()
+                } else {
+                    AdamConfig::new()
+                        .with_epsilon(1e-8)
+                        .with_weight_decay(Some(WeightDecayConfig::new(0.1)))
+                        .with_grad_clipping(clip())
+                        .init()
+                }
+            };
+            for (name, decoupled) in [("adam", false), ("adamw", true)] {
                 let model = LinearConfig::new(5, 3).init(&autodiff);
-                let (a, ours) = train(ours, &autodiff, 10, model.clone());
-                let (b, burns) = train(burns, &autodiff, 10, model);
+                let (a, ours_trained) = train(ours(decoupled), &autodiff, 10, model.clone());
+                let (b, burns_trained) = train(burns(decoupled), &autodiff, 10, model);
                 close(
                     &weights(&a),
                     &weights(&b),
                     &format!("{device:?} {name} 10 steps"),
                 );
                 // burn-optim's state into the fused optimizer, and the fused one's into burn-optim
-                let cross_1 = match name {
-                    "adam" => fused.adam(clip()),
-                    _ => fused.adamw(clip()),
-                }
-                .load_record(burns.to_record());
+                let cross_1 = ours(decoupled).load_record(burns_trained.to_record());
                 let (c, _) = train(cross_1, &autodiff, 3, b.clone());
-                let (d, _) = train(burns, &autodiff, 3, b.clone());
+                let (d, _) = train(burns_trained, &autodiff, 3, b.clone());
                 close(
                     &weights(&c),
                     &weights(&d),
                     &format!("{device:?} {name} resumed in fused"),
                 );
-                let cross_2 = match name {
-                    "adam" => AdamConfig::new()
-                        .with_epsilon(1e-8)
-                        .with_weight_decay(Some(WeightDecayConfig::new(0.1)))
-                        .with_grad_clipping(clip())
-                        .init(),
-                    _ => AdamWConfig::new()
-                        .with_epsilon(1e-8)
-                        .with_weight_decay(0.1)
-                        .with_grad_clipping(clip())
-                        .init(),
-                }
-                .load_record(ours.to_record());
+                let cross_2 = burns(decoupled).load_record(ours_trained.to_record());
                 let (e, _) = train(cross_2, &autodiff, 3, a.clone());
-                let (f, _) = train(ours, &autodiff, 3, a);
+                let (f, _) = train(ours_trained, &autodiff, 3, a);
                 close(
                     &weights(&e),
                     &weights(&f),
