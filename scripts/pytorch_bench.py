@@ -54,7 +54,20 @@ ACTIVATIONS = {
     "maxout(k=2)": lambda x: x.unflatten(-1, (-1, 2)).max(-1).values,
 }
 
+class Maxout(nn.Module):
+    """nonlin's Maxout: the max over consecutive groups of `k` features (the layer before it is
+    `k` times as wide); the gradient goes to one piece."""
+
+    def __init__(self, k=2):
+        super().__init__()
+        self.k = k
+
+    def forward(self, x):
+        return x.unflatten(-1, (-1, self.k)).max(-1).values
+
+
 MODULES = {
+    "maxout": Maxout,
     "relu": nn.ReLU,
     "gelu": nn.GELU,
     "tanh": nn.Tanh,
@@ -114,7 +127,9 @@ def bench_activations(sizes):
 def mlp(hidden, activation):
     layers, width = [], 784
     for h in hidden:
-        layers += [nn.Linear(width, h), MODULES[activation]()]
+        act = MODULES[activation]()
+        # Maxout consumes k features per unit, as nonlin's maxout_mlp
+        layers += [nn.Linear(width, h * getattr(act, "k", 1)), act]
         width = h
     layers.append(nn.Linear(width, 10))
     return nn.Sequential(*layers)
@@ -137,9 +152,10 @@ def bench_train(activations, batch_sizes, steps):
                     optimizer.step()
 
                 timing = timed(3, steps, step)
+                kind, name = ("maxout_mlp", "maxout(k=2)") if activation == "maxout" else ("mlp", activation)
                 results.append(
                     {
-                        "model": f"mlp 784-{'-'.join(map(str, hidden))}-10 {activation}",
+                        "model": f"{kind} 784-{'-'.join(map(str, hidden))}-10 {name}",
                         "batch_size": batch,
                         "step": timing,
                         "samples_per_second": batch / timing["median"],
@@ -233,7 +249,7 @@ def main():
     act.add_argument("--over-activations", default=";".join(ACTIVATIONS))
     act.add_argument("--out")
     train = sub.add_parser("train")
-    train.add_argument("--over-activations", default="relu;gelu;tanh")
+    train.add_argument("--over-activations", default="relu;gelu;tanh;maxout")
     train.add_argument("--batch-sizes", default="32,128,512")
     train.add_argument("--steps", type=int, default=20)
     train.add_argument("--out")

@@ -102,7 +102,7 @@ pub use activations::{
 pub use error::ActivationError;
 pub use info::{ActivationInfo, Saturation};
 pub use ops::attention::causal_attention;
-pub use ops::backends::has_hand_written_backward;
+pub use ops::backends::{has_hand_written_backward, keep_workers_awake};
 pub use ops::layer_norm::layer_norm;
 pub use ops::linear::linear;
 pub use ops::softmax::softmax;

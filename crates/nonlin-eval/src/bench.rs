@@ -22,6 +22,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::activation as burn_act;
 use burn::tensor::{Device, Distribution, Int, Tensor};
+use nonlin_activations::keep_workers_awake;
 use nonlin_activations::{ActivationConfig, AnyActivation, GluVariant};
 use nonlin_backend::Backend;
 use nonlin_train::{ModelConfig, ModelKind, TrainingConfig};
@@ -139,7 +140,7 @@ fn repetitions(elements: usize) -> (usize, usize) {
 }
 
 /// An activation as a function of a tensor.
-type Apply<'a> = &'a dyn Fn(Tensor<1>) -> Tensor<1>;
+type Apply<'a> = &'a (dyn Fn(Tensor<1>) -> Tensor<1> + Sync);
 
 /// Forward and forward+backward timings of each function of `applies` (with the plain and the
 /// autodiff form of each), all on the same `elements` normal(0, 3) values.
@@ -154,13 +155,15 @@ fn time_functions(
     applies
         .iter()
         .map(|&(plain, autodiff)| {
-            let forward = time(warmup, runs, || sync(plain(x.clone())));
-            let forward_backward = time(warmup, runs, || {
-                let input = xa.clone().require_grad();
-                let grads = autodiff(input.clone()).sum().backward();
-                sync(input.grad(&grads).expect("an input gradient"));
-            });
-            (forward, forward_backward)
+            keep_workers_awake(&backend.device, || {
+                let forward = time(warmup, runs, || sync(plain(x.clone())));
+                let forward_backward = time(warmup, runs, || {
+                    let input = xa.clone().require_grad();
+                    let grads = autodiff(input.clone()).sum().backward();
+                    sync(input.grad(&grads).expect("an input gradient"));
+                });
+                (forward, forward_backward)
+            })
         })
         .collect()
 }
@@ -280,11 +283,13 @@ pub fn training(
         let x = Tensor::<2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
         let y = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &device);
         let step = time(3, steps, || {
-            let loss = loss_fn.forward(net.forward(x.clone()), y.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optimizer.step(1e-3, net.clone(), grads);
-            // the next step needs the updated weights; reading one waits for this step
-            sync(net.dense().head.weight.val());
+            keep_workers_awake(&device, || {
+                let loss = loss_fn.forward(net.forward(x.clone()), y.clone());
+                let grads = GradientsParams::from_grads(loss.backward(), &net);
+                net = optimizer.step(1e-3, net.clone(), grads);
+                // the next step needs the updated weights; reading one waits for this step
+                sync(net.dense().head.weight.val());
+            })
         });
         out.push(TrainingBench {
             backend: backend.describe(),

@@ -16,7 +16,8 @@
 //! - [`dense`]: the dense layer `x·W + b` and its gradients (gemm on the buffers);
 //! - [`attention`]: causal self-attention over a packed projection, forward and backward;
 //! - [`layer_norm`]: layer normalisation over the last dimension, forward and backward;
-//! - [`adam`]: Adam's and AdamW's parameter update in one pass.
+//! - [`adam`]: Adam's and AdamW's parameter update in one pass;
+//! - [`workers`]: rayon's workers kept polling for work while a training step runs.
 
 // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for.
 #![allow(deprecated)]
@@ -32,6 +33,9 @@ mod layer_norm;
 mod loops;
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests;
+mod workers;
+
+pub(crate) use workers::keep_workers_awake;
 
 use crate::ops::ActivationBackend;
 use crate::ops::grouped::extension::{GroupedBackend, GroupedBackward};

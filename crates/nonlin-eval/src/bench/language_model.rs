@@ -5,6 +5,7 @@
 use super::{Timing, peak_resident_bytes, reset_peak_resident, sync, time};
 use crate::error::EvalError;
 use burn::optim::GradientsParams;
+use nonlin_activations::keep_workers_awake;
 use nonlin_backend::Backend;
 use nonlin_train::data::text::{TextCorpus, TextSplit};
 use nonlin_train::model::transformer::TransformerConfig;
@@ -71,11 +72,13 @@ pub fn language_model_training(
     let mut next = batches.iter().cycle();
     let step = time(3, steps, || {
         let (x, y) = next.next().expect("cycled").tensors(&device);
-        let loss = model.loss(x, y);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(1e-3, model.clone(), grads);
-        // the next step needs the updated weights; reading one waits for this step
-        sync(model.embedding.weight.val());
+        keep_workers_awake(&device, || {
+            let loss = model.loss(x, y);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(1e-3, model.clone(), grads);
+            // the next step needs the updated weights; reading one waits for this step
+            sync(model.embedding.weight.val());
+        })
     });
     let peak_resident_bytes = peak_resident_bytes();
     Ok(LanguageModelBench {

@@ -13,6 +13,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor};
+use nonlin_activations::keep_workers_awake;
 use nonlin_backend::Backend;
 use std::path::Path;
 use std::time::Instant;
@@ -201,13 +202,15 @@ fn train_epoch(
     let mut loss_sum = Tensor::<1>::zeros([1], device);
     let mut hits = Tensor::<1, Int>::zeros([1], device);
     for (b, indices) in order.chunks(batch_size).enumerate() {
-        let batch = data.batch(indices, device);
-        let logits = model.forward(batch.x);
-        hits = hits + correct(&logits, &batch.y);
-        let loss = loss_fn.forward(logits, batch.y);
-        loss_sum = loss_sum + loss.clone().detach() * indices.len() as f64;
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(learning_rate, model, grads);
+        keep_workers_awake(device, || {
+            let batch = data.batch(indices, device);
+            let logits = model.forward(batch.x);
+            hits = hits.clone() + correct(&logits, &batch.y);
+            let loss = loss_fn.forward(logits, batch.y);
+            loss_sum = loss_sum.clone() + loss.clone().detach() * indices.len() as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(learning_rate, model.clone(), grads);
+        });
         on_batch(b + 1, batches);
     }
     let n = order.len() as f64;

@@ -19,6 +19,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor};
+use nonlin_activations::keep_workers_awake;
 use nonlin_backend::Backend;
 use std::time::Instant;
 
@@ -178,18 +179,24 @@ fn run_epoch(
     let mut loss_sum = Tensor::<1>::zeros([1], &device);
     let mut hits = Tensor::<1, Int>::zeros([1], &device);
     for s in 0..steps {
-        let (x, y) = corpus
-            .windows(TextSplit::Train, training.batch_size, context, &mut rng)
-            .unwrap_or_else(|e| unreachable!("the windows were checked to fit: {e}"))
-            .tensors(&device);
-        let logits = model.forward(x);
-        let [b, t, vocab] = logits.dims();
-        let (logits, y) = (logits.reshape([b * t, vocab]), y.reshape([b * t]));
-        hits = hits + correct(&logits, &y);
-        let loss = loss_fn.forward(logits, y);
-        loss_sum = loss_sum + loss.clone().detach();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(training.learning_rate_at_step(first + s), model, grads);
+        keep_workers_awake(&device, || {
+            let (x, y) = corpus
+                .windows(TextSplit::Train, training.batch_size, context, &mut rng)
+                .unwrap_or_else(|e| unreachable!("the windows were checked to fit: {e}"))
+                .tensors(&device);
+            let logits = model.forward(x);
+            let [b, t, vocab] = logits.dims();
+            let (logits, y) = (logits.reshape([b * t, vocab]), y.reshape([b * t]));
+            hits = hits.clone() + correct(&logits, &y);
+            let loss = loss_fn.forward(logits, y);
+            loss_sum = loss_sum.clone() + loss.clone().detach();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(
+                training.learning_rate_at_step(first + s),
+                model.clone(),
+                grads,
+            );
+        });
         on_batch(s + 1, steps);
     }
     let train_seconds = started.elapsed().as_secs_f64();
