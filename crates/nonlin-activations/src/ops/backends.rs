@@ -84,6 +84,8 @@ mod tests {
 
     /// On flex and ndarray the step moves onto rayon's first worker (where the pool has two
     /// threads or more); the caller's thread takes it back with the result.
+    // burn-ndarray is deprecated in Burn 0.22, but ndarray is one of the backends users ask for
+    #[allow(deprecated)]
     #[test]
     fn a_cpu_step_runs_on_the_pool_and_returns_its_value() {
         for device in [Device::flex(), Device::ndarray()] {

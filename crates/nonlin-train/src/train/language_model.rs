@@ -292,43 +292,46 @@ pub fn evaluate(
     batch: usize,
     device: &Device,
 ) -> (f64, f64) {
-    let ids = corpus.part(split);
-    let context = model.context;
-    let available = ids.len().saturating_sub(1) / context;
-    let windows = match max_windows {
-        0 => available,
-        n => n.min(available),
-    };
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let mut loss_sum = Tensor::<1>::zeros([1], device);
-    let mut hits = Tensor::<1, Int>::zeros([1], device);
-    let starts: Vec<usize> = (0..windows).map(|w| w * context).collect();
-    for chunk in starts.chunks(batch.max(1)) {
-        let mut inputs = Vec::with_capacity(chunk.len() * context);
-        let mut targets = Vec::with_capacity(chunk.len() * context);
-        for &start in chunk {
-            inputs.extend_from_slice(&ids[start..start + context]);
-            targets.extend_from_slice(&ids[start + 1..start + context + 1]);
+    // on the training steps' worker: the forward passes' buffers come from the same malloc arena
+    keep_workers_awake(device, || {
+        let ids = corpus.part(split);
+        let context = model.context;
+        let available = ids.len().saturating_sub(1) / context;
+        let windows = match max_windows {
+            0 => available,
+            n => n.min(available),
+        };
+        let loss_fn = CrossEntropyLossConfig::new().init(device);
+        let mut loss_sum = Tensor::<1>::zeros([1], device);
+        let mut hits = Tensor::<1, Int>::zeros([1], device);
+        let starts: Vec<usize> = (0..windows).map(|w| w * context).collect();
+        for chunk in starts.chunks(batch.max(1)) {
+            let mut inputs = Vec::with_capacity(chunk.len() * context);
+            let mut targets = Vec::with_capacity(chunk.len() * context);
+            for &start in chunk {
+                inputs.extend_from_slice(&ids[start..start + context]);
+                targets.extend_from_slice(&ids[start + 1..start + context + 1]);
+            }
+            let (x, y) = Windows {
+                inputs,
+                targets,
+                batch: chunk.len(),
+                context,
+            }
+            .tensors(device);
+            let logits = model.forward(x);
+            let [b, t, vocab] = logits.dims();
+            let logits = logits.reshape([b * t, vocab]);
+            let y = y.reshape([b * t]);
+            hits = hits + correct(&logits, &y);
+            loss_sum = loss_sum + loss_fn.forward(logits, y) * chunk.len() as f64;
         }
-        let (x, y) = Windows {
-            inputs,
-            targets,
-            batch: chunk.len(),
-            context,
-        }
-        .tensors(device);
-        let logits = model.forward(x);
-        let [b, t, vocab] = logits.dims();
-        let logits = logits.reshape([b * t, vocab]);
-        let y = y.reshape([b * t]);
-        hits = hits + correct(&logits, &y);
-        loss_sum = loss_sum + loss_fn.forward(logits, y) * chunk.len() as f64;
-    }
-    // read back once, after the last chunk
-    let n = windows.max(1) as f64;
-    let loss = f64::from(loss_sum.into_scalar::<f32>()) / n;
-    let accuracy = hits.into_scalar::<i64>() as f64 / (n * context as f64);
-    (loss, accuracy)
+        // read back once, after the last chunk
+        let n = windows.max(1) as f64;
+        let loss = f64::from(loss_sum.into_scalar::<f32>()) / n;
+        let accuracy = hits.into_scalar::<i64>() as f64 / (n * context as f64);
+        (loss, accuracy)
+    })
 }
 
 #[cfg(test)]

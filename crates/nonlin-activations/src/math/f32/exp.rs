@@ -78,10 +78,28 @@ pub fn exp_m1(x: f32) -> f32 {
     select(x > EXP_OVERFLOW, f32::INFINITY, y.copysign(x))
 }
 
-/// `tanh x = −expm1(−2|x|) / (2 + expm1(−2|x|))`, sign restored: accurate near 0, exactly ±1 far out.
+/// `e^x` for a reciprocal `1 / (1 + e^x)` (the sigmoid), which only needs `e^x` where it is a
+/// normal number or inf: below −86 it is clamped (`1 + e^x` is 1 there either way), so `n ≥ −124`
+/// and one scale by `2^(n−1)` (with the 2 folded into `2(1 + q)`) gives the same bits as [`exp`]
+/// with six vector instructions fewer. inf above 88.72284, NaN for NaN.
+#[inline(always)]
+pub(super) fn exp_for_reciprocal(x: f32) -> f32 {
+    let (r, n) = exp_reduce(x.clamp(-86.0, EXP_OVERFLOW));
+    // 2 e^r = 2 (1 + r + r² P(r)), one rounding as e^r's own `+ 1.0`
+    let twice = exp_polynomial(r).mul_add(r * r, r).mul_add(2.0, 2.0);
+    select(x > EXP_OVERFLOW, f32::INFINITY, twice * pow2i(n - 1))
+}
+
+/// `tanh x = −expm1(−2|x|) / (2 + expm1(−2|x|))`, with the sign of `x` (±0 and NaN included):
+/// accurate near 0, exactly ±1 far out. `expm1` of an argument in `[−30, 0]` (below −30 it is −1
+/// to float32) needs neither [`exp_m1`]'s overflow branch nor its two-step scale (`n ≥ −44`): the
+/// same bits with about ten vector instructions fewer.
 #[inline(always)]
 pub fn tanh(x: f32) -> f32 {
-    let e = exp_m1(-2.0 * x.abs());
-    let t = -e / (e + 2.0);
-    select(x < 0.0, -t, t)
+    let a = -2.0 * x.abs();
+    // (NaN < −30 is false: NaN goes through)
+    let (r, n) = exp_reduce(select(a < -30.0, -30.0, a));
+    let em1 = exp_polynomial(r).mul_add(r * r, r);
+    let e = (em1 + (1.0 - pow2i(-n))) * pow2i(n);
+    (-e / (e + 2.0)).copysign(x)
 }

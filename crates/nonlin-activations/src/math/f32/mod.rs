@@ -194,7 +194,7 @@ impl Real for F32 {
     }
     #[inline(always)]
     fn sigmoid(self) -> Self {
-        Self(1.0 / (1.0 + exp(-self.0)))
+        Self(1.0 / (1.0 + exp::exp_for_reciprocal(-self.0)))
     }
     #[inline(always)]
     fn ln_1p_exp_neg_abs(self) -> Self {

@@ -161,3 +161,31 @@ fn tanh_erf_erfc() {
         );
     }
 }
+
+/// The shortened exponentials give the bits of the general ones wherever their results are used.
+#[test]
+fn the_shortened_exponentials_give_the_general_ones_bits() {
+    for x in grid() {
+        let reference = 1.0 / (1.0 + exp(x));
+        let got = 1.0 / (1.0 + exp::exp_for_reciprocal(x));
+        assert_eq!(got.to_bits(), reference.to_bits(), "1 / (1 + e^{x})");
+        if x >= -86.0 || x.is_nan() {
+            let (got, want) = (exp::exp_for_reciprocal(x), exp(x));
+            assert!(
+                got.to_bits() == want.to_bits() || got.is_nan() && want.is_nan(),
+                "e^{x}"
+            );
+        }
+        // tanh from the general expm1, the sign of x restored
+        let e = exp_m1(-2.0 * x.abs());
+        let want = (-e / (e + 2.0)).copysign(x);
+        let got = tanh(x);
+        assert!(
+            got.to_bits() == want.to_bits() || got.is_nan() && want.is_nan(),
+            "tanh {x}"
+        );
+    }
+    assert_eq!(tanh(-0.0).to_bits(), (-0.0f32).to_bits());
+    assert_eq!(tanh(0.0).to_bits(), 0.0f32.to_bits());
+    assert!(tanh(f32::NAN).is_nan());
+}
