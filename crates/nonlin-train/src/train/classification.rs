@@ -202,14 +202,15 @@ fn train_epoch(
     let mut loss_sum = Tensor::<1>::zeros([1], device);
     let mut hits = Tensor::<1, Int>::zeros([1], device);
     for (b, indices) in order.chunks(batch_size).enumerate() {
-        keep_workers_awake(device, || {
+        // the model moves in and the updated one out (a clone would cost the in-place update)
+        model = keep_workers_awake(device, || {
             let batch = data.batch(indices, device);
             let logits = model.forward(batch.x);
             hits = hits.clone() + correct(&logits, &batch.y);
             let loss = loss_fn.forward(logits, batch.y);
             loss_sum = loss_sum.clone() + loss.clone().detach() * indices.len() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(learning_rate, model.clone(), grads);
+            optimizer.step(learning_rate, model, grads)
         });
         on_batch(b + 1, batches);
     }

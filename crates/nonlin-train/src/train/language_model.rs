@@ -179,7 +179,9 @@ fn run_epoch(
     let mut loss_sum = Tensor::<1>::zeros([1], &device);
     let mut hits = Tensor::<1, Int>::zeros([1], &device);
     for s in 0..steps {
-        keep_workers_awake(&device, || {
+        // the model moves in and the updated one out: a clone would keep the old parameters
+        // alive and cost the fused optimizer its in-place update
+        model = keep_workers_awake(&device, || {
             let (x, y) = corpus
                 .windows(TextSplit::Train, training.batch_size, context, &mut rng)
                 .unwrap_or_else(|e| unreachable!("the windows were checked to fit: {e}"))
@@ -191,11 +193,7 @@ fn run_epoch(
             let loss = loss_fn.forward(logits, y);
             loss_sum = loss_sum.clone() + loss.clone().detach();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(
-                training.learning_rate_at_step(first + s),
-                model.clone(),
-                grads,
-            );
+            optimizer.step(training.learning_rate_at_step(first + s), model, grads)
         });
         on_batch(s + 1, steps);
     }
