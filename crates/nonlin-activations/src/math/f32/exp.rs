@@ -28,7 +28,7 @@ pub(super) fn exp_polynomial(r: f32) -> f32 {
 pub(super) const EXP_OVERFLOW: f32 = 88.722_84;
 
 /// `x = n ln 2 + r` with `n = round(x log2 e)` and `|r| ≤ ln 2 / 2` (Cephes), for finite `x` in
-/// `[-126 ln 2, EXP_OVERFLOW]`: `(r, n)`.
+/// `[-152 ln 2, EXP_OVERFLOW]`: `(r, n)`.
 #[inline(always)]
 pub(super) fn exp_reduce(x: f32) -> (f32, i32) {
     // round(x · log2 e) with the 1.5 · 2^23 trick: the sum's low mantissa bits hold n

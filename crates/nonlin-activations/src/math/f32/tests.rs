@@ -133,6 +133,31 @@ fn normal_cdf_and_pdf_from_one_exponential() {
             "φ({x}) = {pdf}"
         );
     }
+    // the far tails, where the results are subnormal and then 0: one rounding of the exact value
+    // (half a subnormal step), not more
+    for i in 1300..=1600 {
+        let x = -(i as f32) * 0.01;
+        let (cdf, pdf) = normal_cdf_and_pdf(x);
+        let x64 = f64::from(x);
+        let want_cdf = 0.5 * libm::erfc(-x64 * core::f64::consts::FRAC_1_SQRT_2);
+        let want_pdf = (-0.5 * x64 * x64).exp() * crate::math::real::FRAC_1_SQRT_2PI;
+        let floor = 3e-7 + 0.5 * x64 * x64 * 6e-8;
+        let half_step = 0.5 * f64::from(f32::from_bits(1));
+        assert!(
+            (f64::from(cdf) - want_cdf).abs() <= want_cdf * floor + half_step,
+            "Φ({x}) = {cdf}, want {want_cdf}"
+        );
+        assert!(
+            (f64::from(pdf) - want_pdf).abs() <= want_pdf * floor + half_step,
+            "φ({x}) = {pdf}, want {want_pdf}"
+        );
+        assert_eq!(normal_cdf_and_pdf(-x), (1.0, pdf), "{}", -x);
+    }
+    for x in [-14.6, -20.0, -1e10, -f32::MAX] {
+        assert_eq!(normal_cdf_and_pdf(x), (0.0, 0.0), "{x}");
+        assert_eq!(normal_cdf_and_pdf(-x), (1.0, 0.0), "{}", -x);
+    }
+    assert_eq!(normal_cdf_and_pdf(-0.0), (0.5, normal_cdf_and_pdf(0.0).1));
     assert_eq!(normal_cdf_and_pdf(f32::NEG_INFINITY), (0.0, 0.0));
     assert_eq!(normal_cdf_and_pdf(f32::INFINITY), (1.0, 0.0));
     let (cdf, pdf) = normal_cdf_and_pdf(f32::NAN);
