@@ -96,7 +96,12 @@ def timed(warmup, runs, f):
         f()
         times.append(time.perf_counter() - start)
     times.sort()
-    return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "runs": len(times)}
+
+    def at(q):  # nearest rank, as nonlin's Timing
+        return times[int(round((len(times) - 1) * q + 1e-9))]
+
+    return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "p10": at(0.1),
+            "p90": at(0.9), "runs": len(times)}
 
 
 def bench_activations(sizes):
@@ -241,6 +246,10 @@ def ms(t):
     return f"{t * 1e3:.3f}"
 
 
+def spread(s):
+    return f"{s['p90'] / s['p10']:.2f} ({s['max'] / s['min']:.2f})"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -287,14 +296,16 @@ def main():
         names = [n.strip() for n in args.over_activations.split(";") if n.strip()]
         results = bench_transformer(names, args.batch_size, args.context, args.layers, args.d_model,
                                     args.steps)
-        print("| backend | activation | model | batch × context | ms/step (min–max) | characters/s | peak RSS MB |")
-        print("| --- | --- | --- | --- | ---: | ---: | ---: |")
+        print("| backend | activation | model | batch × context | ms/step (min–max) | p90 ÷ p10 (max ÷ min) "
+              "| characters/s | peak RSS MB |")
+        print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: |")
         for r in results:
             s = r["step"]
             peak = r["peak_resident_bytes"]
             print(
                 f"| pytorch | {r['activation']} | {r['model']} | {r['batch_size']} × {r['context']} "
-                f"| {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) | {r['characters_per_second']:.0f} "
+                f"| {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) | {spread(s)} "
+                f"| {r['characters_per_second']:.0f} "
                 f"| {'—' if peak is None else f'{peak / 1e6:.0f}'} |"
             )
     else:
@@ -303,13 +314,13 @@ def main():
         if unknown:
             parser.error(f"unknown activations {unknown}; choose from {list(MODULES)}")
         results = bench_train(names, [int(s) for s in args.batch_sizes.split(",")], args.steps)
-        print("| backend | model | batch | ms/step (min–max) | samples/s |")
-        print("| --- | --- | ---: | ---: | ---: |")
+        print("| backend | model | batch | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | samples/s |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
         for r in results:
             s = r["step"]
             print(
                 f"| pytorch | {r['model']} | {r['batch_size']} | {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) "
-                f"| {r['samples_per_second']:.0f} |"
+                f"| {spread(s)} | {r['samples_per_second']:.0f} |"
             )
     if args.out:
         with open(args.out + ".part", "w") as f:

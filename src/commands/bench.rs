@@ -237,20 +237,22 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             let configs = over_activations.0.clone();
             let mut results = Vec::new();
             println!(
-                "| backend | model | batch | ms/step (min–max) | samples/s |\n| --- | --- | ---: | ---: | ---: |"
+                "| backend | model | batch | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | samples/s |\n| --- | --- | ---: | ---: | ---: | ---: |"
             );
             for backend in select_backends(backends)? {
                 for config in &configs {
                     for model in training_models(config) {
                         for r in training(&backend, &model, batch_sizes, *steps)? {
                             println!(
-                                "| {} | {} | {} | {} ({}–{}) | {:.0} |",
+                                "| {} | {} | {} | {} ({}–{}) | {:.2} ({:.2}) | {:.0} |",
                                 backend.kind,
                                 r.model,
                                 r.batch_size,
                                 ms(r.step.median),
                                 ms(r.step.min),
                                 ms(r.step.max),
+                                r.step.p90_over_p10(),
+                                r.step.max_over_min(),
                                 r.samples_per_second()
                             );
                             results.push(r);
@@ -294,7 +296,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             out,
         } => {
             println!(
-                "| backend | activation | model | batch × context | ms/step (min–max) | characters/s | peak RSS MB |\n| --- | --- | --- | --- | ---: | ---: | ---: |"
+                "| backend | activation | model | batch × context | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | characters/s | peak RSS MB |\n| --- | --- | --- | --- | ---: | ---: | ---: | ---: |"
             );
             let mut results = Vec::new();
             for backend in select_backends(backends)? {
@@ -317,7 +319,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                         );
                     }
                     println!(
-                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.0} | {peak} |",
+                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.2} ({:.2}) | {:.0} | {peak} |",
                         backend.kind,
                         r.activation,
                         r.model,
@@ -326,6 +328,8 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                         ms(r.step.median),
                         ms(r.step.min),
                         ms(r.step.max),
+                        r.step.p90_over_p10(),
+                        r.step.max_over_min(),
                         r.tokens_per_second()
                     );
                     results.push(r);

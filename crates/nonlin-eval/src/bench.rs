@@ -38,8 +38,41 @@ pub struct Timing {
     pub min: f64,
     /// Slowest.
     pub max: f64,
+    /// 10th percentile (nearest rank): with `p90`, the spread of the typical repetitions, which
+    /// single slow ones (a host's hiccup on a shared VM) do not move as they move `max`.
+    #[serde(default)]
+    pub p10: f64,
+    /// 90th percentile (nearest rank).
+    #[serde(default)]
+    pub p90: f64,
     /// Repetitions measured (after warm-up).
     pub runs: usize,
+}
+
+impl Timing {
+    /// The summary of `times` (seconds, at least one).
+    pub fn of(mut times: Vec<f64>) -> Self {
+        times.sort_by(f64::total_cmp);
+        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        Timing {
+            median: times[times.len() / 2],
+            min: times[0],
+            max: times[times.len() - 1],
+            p10: at(0.1),
+            p90: at(0.9),
+            runs: times.len(),
+        }
+    }
+
+    /// `max ÷ min`.
+    pub fn max_over_min(&self) -> f64 {
+        self.max / self.min
+    }
+
+    /// `p90 ÷ p10`.
+    pub fn p90_over_p10(&self) -> f64 {
+        self.p90 / self.p10
+    }
 }
 
 /// Times `f` `runs` times after `warmup` untimed calls, in one unbroken block: calls taken in turn
@@ -50,20 +83,15 @@ pub fn time(warmup: usize, runs: usize, mut f: impl FnMut()) -> Timing {
     for _ in 0..warmup {
         f();
     }
-    let mut times: Vec<f64> = (0..runs.max(1))
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    Timing {
-        median: times[times.len() / 2],
-        min: times[0],
-        max: times[times.len() - 1],
-        runs: times.len(),
-    }
+    Timing::of(
+        (0..runs.max(1))
+            .map(|_| {
+                let started = Instant::now();
+                f();
+                started.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
 }
 
 /// Waits for `t` by reading its first value.
@@ -412,7 +440,32 @@ mod tests {
         let mut n = 0u64;
         let t = time(1, 5, || n += 1);
         assert_eq!((n, t.runs), (6, 5));
-        assert!(t.min <= t.median && t.median <= t.max);
+        assert!(t.min <= t.p10 && t.p10 <= t.median && t.median <= t.p90 && t.p90 <= t.max);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_ranks_and_ignore_single_outliers() {
+        // 50 steps, as `bench train` takes: ranks 5 and 44 (0-based) of the sorted times
+        let mut times: Vec<f64> = (1..=50).map(f64::from).collect();
+        times.reverse();
+        times[7] = 1000.0; // one slow step
+        let t = Timing::of(times);
+        assert_eq!(
+            (t.min, t.p10, t.median, t.p90, t.max),
+            (1.0, 6.0, 26.0, 46.0, 1000.0)
+        );
+        assert_eq!(t.runs, 50);
+        assert_eq!(t.max_over_min(), 1000.0);
+        assert!((t.p90_over_p10() - 46.0 / 6.0).abs() < 1e-12);
+        let one = Timing::of(vec![2.0]);
+        assert_eq!(
+            (one.min, one.p10, one.median, one.p90, one.max),
+            (2.0, 2.0, 2.0, 2.0, 2.0)
+        );
+        // JSON written before the percentiles existed still reads
+        let old: Timing =
+            serde_json::from_str(r#"{"median":2.0,"min":1.0,"max":3.0,"runs":5}"#).unwrap();
+        assert_eq!((old.p10, old.p90), (0.0, 0.0));
     }
 
     #[test]
