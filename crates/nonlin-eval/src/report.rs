@@ -289,8 +289,8 @@ fn sweep_report(dir: &Path) -> Result<String, EvalError> {
                 r.model.clone(),
                 r.activation.clone(),
                 r.seeds.len().to_string(),
-                format!("{:.4} ± {:.4}", r.test_accuracy_mean, r.test_accuracy_std),
-                format!("{:.4} ± {:.4}", r.test_loss_mean, r.test_loss_std),
+                r.test_accuracy_shown(),
+                r.test_loss_shown(),
                 format!("{:.4}", r.final_loss_mean),
                 r.epochs_to_target_mean.map_or("—".into(), |e| {
                     format!("{e:.1} ({}/{})", r.reached_target, r.seeds.len())

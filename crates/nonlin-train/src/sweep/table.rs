@@ -303,6 +303,31 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// `mean ± std` with four decimals; the mean alone for one seed, whose spread is unknown (not 0).
+fn mean_and_spread(mean: f64, std: f64, seeds: usize) -> String {
+    if seeds > 1 {
+        format!("{mean:.4} ± {std:.4}")
+    } else {
+        format!("{mean:.4}")
+    }
+}
+
+impl SweepRow {
+    /// The test accuracy as a table shows it: `mean ± std` over the seeds, the mean alone for one.
+    pub fn test_accuracy_shown(&self) -> String {
+        mean_and_spread(
+            self.test_accuracy_mean,
+            self.test_accuracy_std,
+            self.seeds.len(),
+        )
+    }
+
+    /// The test loss as a table shows it: `mean ± std` over the seeds, the mean alone for one.
+    pub fn test_loss_shown(&self) -> String {
+        mean_and_spread(self.test_loss_mean, self.test_loss_std, self.seeds.len())
+    }
+}
+
 impl SweepTable {
     /// Whether the rows are language models (their table shows losses per character).
     fn is_language_model(&self) -> bool {
@@ -339,13 +364,12 @@ impl SweepTable {
         );
         for r in &self.rows {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {:.4} ± {:.4} | {:.4} | {:.4} | {} | {:.4} | {:.0} | {:.0} |\n",
+                "| {} | {} | {} | {} | {} | {:.4} | {:.4} | {} | {:.4} | {:.0} | {:.0} |\n",
                 r.dataset.replace('|', "\\|"),
                 r.model,
                 r.activation,
                 r.seeds.len(),
-                r.test_loss_mean,
-                r.test_loss_std,
+                r.test_loss_shown(),
                 r.bits_per_char_mean.unwrap_or(f64::NAN),
                 r.test_accuracy_mean,
                 r.parameters.map_or("—".into(), |p| p.to_string()),
@@ -368,13 +392,12 @@ impl SweepTable {
                 None => format!("— (0/{})", r.seeds.len()),
             };
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {:.4} ± {:.4} | {:.4} | {} | {:.4} | {:.0} |\n",
+                "| {} | {} | {} | {} | {} | {:.4} | {} | {:.4} | {:.0} |\n",
                 r.dataset.replace('|', "\\|"),
                 r.model,
                 r.activation,
                 r.seeds.len(),
-                r.test_accuracy_mean,
-                r.test_accuracy_std,
+                r.test_accuracy_shown(),
                 r.final_loss_mean,
                 target,
                 r.seconds_per_epoch,
@@ -480,5 +503,11 @@ mod tests {
     fn mean_and_sample_std() {
         assert_eq!(mean_std(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
         assert_eq!(mean_std(&[0.5]), (0.5, 0.0));
+    }
+
+    #[test]
+    fn one_seed_shows_its_mean_without_a_spread() {
+        assert_eq!(mean_and_spread(1.49504, 0.0, 1), "1.4950");
+        assert_eq!(mean_and_spread(1.5464, 0.00441, 3), "1.5464 ± 0.0044");
     }
 }
