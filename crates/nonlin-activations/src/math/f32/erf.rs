@@ -1,6 +1,6 @@
 //! `erf`, `erfc` and the normal CDF and density in float32, from a fitted `erfcx`.
 
-use super::exp::{exp_polynomial, exp_reduce, pow2i};
+use super::exp::{exp_m1_reduced, exp_reduce, pow2i};
 use super::*;
 
 /// `erfcx |x| = exp(x²) erfc |x|` as `t · G(t)`, `t = 1 / (1 + |x|/2)`, `G` a degree-8
@@ -56,7 +56,7 @@ const NORMAL_TAILS_END: f32 = 14.5;
 #[inline(always)]
 fn gaussian_times_2_32(abs_x: f32) -> f32 {
     let (r, n) = exp_reduce(-0.5 * (abs_x * abs_x));
-    let y = exp_polynomial(r).mul_add(r * r, r) + 1.0;
+    let y = exp_m1_reduced(r) + 1.0;
     y * pow2i(n + 32)
 }
 

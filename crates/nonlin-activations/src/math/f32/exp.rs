@@ -10,7 +10,7 @@ pub(super) fn pow2i(n: i32) -> f32 {
 
 /// `P(r)` with `e^r ≈ 1 + r + r² P(r)` for `|r| ≤ ln 2 / 2` (Cephes `expf`).
 #[inline(always)]
-pub(super) fn exp_polynomial(r: f32) -> f32 {
+fn exp_polynomial(r: f32) -> f32 {
     polynomial(
         r,
         [
@@ -22,6 +22,12 @@ pub(super) fn exp_polynomial(r: f32) -> f32 {
             5.000_000_1e-1_f64 as f32,
         ],
     )
+}
+
+/// `e^r − 1 = r + r² P(r)` for the reduced argument: every exponential here finishes from it.
+#[inline(always)]
+pub(super) fn exp_m1_reduced(r: f32) -> f32 {
+    exp_polynomial(r).mul_add(r * r, r)
 }
 
 /// Above this, `e^x` overflows float32.
@@ -54,7 +60,7 @@ pub(super) fn times_pow2(y: f32, n: i32) -> f32 {
 pub fn exp(x: f32) -> f32 {
     const LO: f32 = -104.0;
     let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
-    let y = exp_polynomial(r).mul_add(r * r, r) + 1.0;
+    let y = exp_m1_reduced(r) + 1.0;
     select(
         x > EXP_OVERFLOW,
         f32::INFINITY,
@@ -70,7 +76,7 @@ pub fn exp(x: f32) -> f32 {
 pub fn exp_m1(x: f32) -> f32 {
     const LO: f32 = -30.0; // e^−30 is below half an ulp of 1
     let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
-    let em1 = exp_polynomial(r).mul_add(r * r, r);
+    let em1 = exp_m1_reduced(r);
     // 2^−n is only needed while it matters next to e^r (n < 25); capping keeps it a normal float
     let offset = 1.0 - pow2i(-n.min(100));
     let y = times_pow2(em1 + offset, n);
@@ -86,7 +92,7 @@ pub fn exp_m1(x: f32) -> f32 {
 pub(super) fn exp_for_reciprocal(x: f32) -> f32 {
     let (r, n) = exp_reduce(x.clamp(-86.0, EXP_OVERFLOW));
     // 2 e^r = 2 (1 + r + r² P(r)), one rounding as e^r's own `+ 1.0`
-    let twice = exp_polynomial(r).mul_add(r * r, r).mul_add(2.0, 2.0);
+    let twice = exp_m1_reduced(r).mul_add(2.0, 2.0);
     select(x > EXP_OVERFLOW, f32::INFINITY, twice * pow2i(n - 1))
 }
 
@@ -99,7 +105,7 @@ pub fn tanh(x: f32) -> f32 {
     let a = -2.0 * x.abs();
     // (NaN < −30 is false: NaN goes through)
     let (r, n) = exp_reduce(select(a < -30.0, -30.0, a));
-    let em1 = exp_polynomial(r).mul_add(r * r, r);
+    let em1 = exp_m1_reduced(r);
     let e = (em1 + (1.0 - pow2i(-n))) * pow2i(n);
     (-e / (e + 2.0)).copysign(x)
 }

@@ -8,8 +8,8 @@
 //!
 //! Accuracy: `exp` and `ln` are Cephes' single-precision algorithms (about 1 ulp); `ln(1 + f)` on
 //! `[0, 1]` and `erfcx` are polynomial fits made by the scripts in `scripts/` (relative error below
-//! 1.5e-7 and about 3e-7, the latter on the interval its callers need); `erf` is a Maclaurin series near 0 and `1 − erfc` beyond (absolute error about
-//! 2e-7), and `erfc = erfcx · exp(−x²)` keeps its relative accuracy in the tail up to the rounding
+//! 1.5e-7 and about 3e-7, the latter on the interval its callers need); `erf` is a Maclaurin
+//! series near 0 and `1 − erfc` beyond (absolute error about 2e-7), and `erfc = erfcx · exp(−x²)` keeps its relative accuracy in the tail up to the rounding
 //! of `x²` to float32 (a few 1e-6 at |x| = 6); the rest is composed from these in float32, as
 //! PyTorch composes it. The results stay
 //! within the crate's parity bound (`max(1e-6, 4 ulp)` of PyTorch or of the exact answer), which
