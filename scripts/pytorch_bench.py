@@ -87,6 +87,19 @@ def repetitions(elements):
     return 1, 5
 
 
+STEP_WARMUP_CALLS, STEP_WARMUP_SECONDS = 3, 0.5
+
+
+def timed_steps(steps, f):
+    """Training steps after at least 3 untimed ones and half a second of them
+    (nonlin_eval::bench::time_steps: the second vCPU of a VM wakes slowly)."""
+    start, calls = time.perf_counter(), 0
+    while calls < STEP_WARMUP_CALLS or time.perf_counter() - start < STEP_WARMUP_SECONDS:
+        f()
+        calls += 1
+    return timed(0, steps, f)
+
+
 def timed(warmup, runs, f):
     for _ in range(warmup):
         f()
@@ -156,7 +169,7 @@ def bench_train(activations, batch_sizes, steps):
                     F.cross_entropy(model(x), y).backward()
                     optimizer.step()
 
-                timing = timed(3, steps, step)
+                timing = timed_steps(steps, step)
                 kind, name = ("maxout_mlp", "maxout(k=2)") if activation == "maxout" else ("mlp", activation)
                 results.append(
                     {
@@ -226,7 +239,7 @@ def bench_transformer(activations, batch, context, layers, d_model, steps):
                 param.grad.mul_(torch.clamp(1.0 / (norm + 1.1754944e-38), max=1.0))
             optimizer.step()
 
-        timing = timed(3, steps, step)
+        timing = timed_steps(steps, step)
         parameters = sum(p.numel() for p in model.parameters())
         results.append({
             "activation": activation,

@@ -94,6 +94,26 @@ pub fn time(warmup: usize, runs: usize, mut f: impl FnMut()) -> Timing {
     )
 }
 
+/// Untimed training steps before the timed ones: at least [`STEP_WARMUP_CALLS`], and for at
+/// least this many seconds. On a 2-vCPU VM the first steps after model setup run slow while the
+/// idle second vCPU wakes (with 3 warm-up steps alone the first benchmarked model's slowest step
+/// took 5× its fastest); half a second of steps settles it.
+pub const STEP_WARMUP_SECONDS: f64 = 0.5;
+/// The fewest untimed training steps.
+pub const STEP_WARMUP_CALLS: usize = 3;
+
+/// Times `steps` training steps `f` after [`STEP_WARMUP_CALLS`] untimed ones and at least
+/// [`STEP_WARMUP_SECONDS`] of them (`scripts/pytorch_bench.py` warms up the same way).
+pub fn time_steps(steps: usize, mut f: impl FnMut()) -> Timing {
+    let started = Instant::now();
+    let mut calls = 0;
+    while calls < STEP_WARMUP_CALLS || started.elapsed().as_secs_f64() < STEP_WARMUP_SECONDS {
+        f();
+        calls += 1;
+    }
+    time(0, steps, f)
+}
+
 /// Waits for `t` by reading its first value.
 fn sync<const D: usize>(t: Tensor<D>) {
     let first = t.flatten::<1>(0, D - 1).narrow(0, 0, 1);
@@ -310,7 +330,7 @@ pub fn training(
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let x = Tensor::<2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
         let y = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &device);
-        let step = time(3, steps, || {
+        let step = time_steps(steps, || {
             keep_workers_awake(&device, || {
                 let loss = loss_fn.forward(net.forward(x.clone()), y.clone());
                 let grads = GradientsParams::from_grads(loss.backward(), &net);

@@ -2,7 +2,7 @@
 //! windows, as `nonlin_train::train::language_model` takes them (AdamW, gradient clipping), timed
 //! like the MLP benchmark.
 
-use super::{Timing, peak_resident_bytes, reset_peak_resident, sync, time};
+use super::{Timing, peak_resident_bytes, reset_peak_resident, sync, time_steps};
 use crate::error::EvalError;
 use burn::optim::GradientsParams;
 use nonlin_activations::keep_workers_awake;
@@ -44,7 +44,7 @@ impl LanguageModelBench {
     }
 }
 
-/// Times `steps` training steps (after 3 warm-up ones) of the transformer `config` on batches of
+/// Times `steps` training steps (after the warm-up of [`time_steps`]) of the transformer `config` on batches of
 /// `batch_size` Shakespeare windows of the config's context. The config's `vocab` is replaced by
 /// the corpus's (65).
 pub fn language_model_training(
@@ -70,7 +70,7 @@ pub fn language_model_training(
         .collect::<Result<_, _>>()
         .map_err(nonlin_train::TrainError::from)?;
     let mut next = batches.iter().cycle();
-    let step = time(3, steps, || {
+    let step = time_steps(steps, || {
         let (x, y) = next.next().expect("cycled").tensors(&device);
         keep_workers_awake(&device, || {
             let loss = model.loss(x, y);
