@@ -139,6 +139,12 @@ pub trait Real:
         (self.normal_cdf(), pdf)
     }
 
+    /// `x Φ(x)`, GELU's value: `x · 0` = NaN at −inf (float32 kernels may give the limit −0).
+    #[inline(always)]
+    fn times_normal_cdf(self) -> Self {
+        self.clone() * self.normal_cdf()
+    }
+
     /// `ln(1 + exp(−|z|))`, in `(0, ln 2]`: the part of softplus and log-sigmoid that cannot
     /// overflow.
     #[inline(always)]

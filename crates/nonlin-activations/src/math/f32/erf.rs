@@ -1,6 +1,6 @@
 //! `erf`, `erfc` and the normal CDF and density in float32, from a fitted `erfcx`.
 
-use super::exp::{exp_m1_reduced, exp_reduce, pow2i};
+use super::exp::{exp_reduce_scaled, exp_reduced_of_scaled_times, pow2i, times_pow2_normal};
 use super::*;
 
 /// `erfcx |x| = exp(x²) erfc |x|` as `t · G(t)`, `t = 1 / (1 + |x|/2)`, `G` a degree-8
@@ -55,23 +55,53 @@ const NORMAL_TAILS_END: f32 = 14.5;
 /// where the latter is normal.
 #[inline(always)]
 fn gaussian_times_2_32(abs_x: f32) -> f32 {
-    let (r, n) = exp_reduce(-0.5 * (abs_x * abs_x));
-    let y = exp_m1_reduced(r) + 1.0;
-    y * pow2i(n + 32)
+    // exp(−x²/2) reduced as exp(s·x²), s = −1/2 folded into the constants: −x²/2 is never formed
+    let (r_over_s, n) = exp_reduce_scaled(abs_x * abs_x, -0.5);
+    // e^r is in [0.7, 1.5] and the product at least 2⁻¹²⁰: both normal
+    times_pow2_normal(exp_reduced_of_scaled_times(r_over_s, -0.5, 1.0), n + 32)
+}
+
+/// `Φ(−|x|) = erfc(|x|/√2)/2` for `|x|` clamped at [`NORMAL_TAILS_END`] (NaN stays NaN), and
+/// `2³² exp(−x²/2)`: the two halves of [`normal_cdf_and_pdf`] and [`times_normal_cdf`].
+#[inline(always)]
+fn half_tail_and_gaussian(clamped_abs_x: f32) -> (f32, f32) {
+    let gaussian = gaussian_times_2_32(clamped_abs_x);
+    let half_tail =
+        erfcx_abs_times(clamped_abs_x, core::f32::consts::FRAC_1_SQRT_2, pow2i(-33)) * gaussian;
+    (half_tail, gaussian)
+}
+
+/// `|x|` clamped at [`NORMAL_TAILS_END`]; NaN stays NaN (`NaN > 14.5` is false).
+#[inline(always)]
+fn clamped_abs(x: f32) -> f32 {
+    let abs_x = x.abs();
+    select(abs_x > NORMAL_TAILS_END, NORMAL_TAILS_END, abs_x)
+}
+
+/// `x Φ(x)` (GELU) as `max(x, 0) − |x| Φ(−|x|)`, one fused multiply-add for both signs: for
+/// `x < 0` the bits of `x · Φ(x)`, for `x > 0` one rounding of `x − x Φ(−x)` where `x · (1 − Φ(−x))`
+/// had two; two vector instructions fewer than choosing between `Φ(−|x|)` and `1 − Φ(−|x|)` and
+/// multiplying. The sign of `x` is put back, so zeros keep it (−0 below −14.5 and at −0, as
+/// `x · Φ(x)`). `|x|` is the clamped one, so +inf gives inf and −inf the limit −0 (not inf · 0).
+#[inline(always)]
+pub fn times_normal_cdf(x: f32) -> f32 {
+    let abs_x = clamped_abs(x);
+    let (half_tail, _) = half_tail_and_gaussian(abs_x);
+    abs_x
+        .mul_add(-half_tail, select(x > 0.0, x, 0.0))
+        .copysign(x)
 }
 
 /// `(Φ(x), φ(x))`, the standard normal CDF and density, from one exponential `exp(−x²/2)`:
-/// `Φ(x) = erfc(−x/√2)/2`, whose tail keeps its relative accuracy. GELU's forward uses the CDF
-/// alone (the density is then dead code), its backward both.
+/// `Φ(x) = erfc(−x/√2)/2`, whose tail keeps its relative accuracy. GELU's backward uses both (its
+/// forward, [`times_normal_cdf`]).
 #[inline(always)]
 pub fn normal_cdf_and_pdf(x: f32) -> (f32, f32) {
-    let abs_x = x.abs();
-    // (NaN > 14.5 is false: NaN goes through to both results)
-    let abs_x = select(abs_x > NORMAL_TAILS_END, NORMAL_TAILS_END, abs_x);
-    let gaussian = gaussian_times_2_32(abs_x);
-    let half_tail = erfcx_abs_times(abs_x, core::f32::consts::FRAC_1_SQRT_2, pow2i(-33)) * gaussian;
+    let (half_tail, gaussian) = half_tail_and_gaussian(clamped_abs(x));
     let cdf = select(x < 0.0, half_tail, 1.0 - half_tail);
     let pdf = gaussian * (crate::math::real::FRAC_1_SQRT_2PI as f32 * pow2i(-32));
+    // the exponent-field scale does not keep a NaN (the CDF keeps it through erfcx's t)
+    let pdf = select(x.is_nan(), x, pdf);
     (cdf, pdf)
 }
 

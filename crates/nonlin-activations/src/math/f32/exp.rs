@@ -30,6 +30,36 @@ pub(super) fn exp_m1_reduced(r: f32) -> f32 {
     exp_polynomial(r).mul_add(r * r, r)
 }
 
+/// `e^r` for the reduced argument by one degree-6 polynomial (`scripts/fit_exp.py`: 0.87 ulp in
+/// float32), for callers that need `e^r` itself: two instructions fewer than
+/// `1 + (e^r − 1)`. `scale`, a power of two, is folded into the coefficients (exact).
+#[inline(always)]
+pub(super) fn exp_reduced_times(r: f32, scale: f32) -> f32 {
+    exp_reduced_of_scaled_times(r, 1.0, scale)
+}
+
+/// `e^(s·ρ) · scale` for `ρ` from [`exp_reduce_scaled`] and powers of two `s` and `scale`: `s^k`
+/// is folded into the coefficient of `ρ^k`, so each Horner step is the unscaled one times a power
+/// of two: the same bits as `exp_reduced_times(s·ρ, scale)`, one multiplication fewer.
+#[inline(always)]
+pub(super) fn exp_reduced_of_scaled_times(rho: f32, s: f32, scale: f32) -> f32 {
+    let mut coefficients = [
+        0.001_384_364_6,
+        0.008_374_161,
+        0.041_668,
+        0.166_664_32,
+        0.499_999_94,
+        1.0,
+        1.0,
+    ];
+    let mut power = scale;
+    for c in coefficients.iter_mut().rev() {
+        *c *= power;
+        power *= s;
+    }
+    polynomial(rho, coefficients)
+}
+
 /// Above this, `e^x` overflows float32.
 pub(super) const EXP_OVERFLOW: f32 = 88.722_84;
 
@@ -37,13 +67,29 @@ pub(super) const EXP_OVERFLOW: f32 = 88.722_84;
 /// `[-152 ln 2, EXP_OVERFLOW]`: `(r, n)`.
 #[inline(always)]
 pub(super) fn exp_reduce(x: f32) -> (f32, i32) {
+    exp_reduce_scaled(x, 1.0)
+}
+
+/// [`exp_reduce`] of `x = s·y` for a power of two `s`, without computing `x`: `(r / s, n)`. Every
+/// constant is divided by `s` (exact), so each rounding is the unscaled one's divided by `s`.
+#[inline(always)]
+pub(super) fn exp_reduce_scaled(y: f32, s: f32) -> (f32, i32) {
     // round(x · log2 e) with the 1.5 · 2^23 trick: the sum's low mantissa bits hold n
     const SHIFTER: f32 = 12_582_912.0;
-    let t = x.mul_add(core::f32::consts::LOG2_E, SHIFTER);
+    let t = y.mul_add(s * core::f32::consts::LOG2_E, SHIFTER);
     let n = t - SHIFTER;
     let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
-    // x − n ln 2 in two fused steps (ln 2 = C1 + C2, C1 with few bits): one rounding each
-    (n.mul_add(2.121_944_4e-4, n.mul_add(-0.693_359_4, x)), ni)
+    // x − n ln 2 in two fused steps (ln 2 = C1 − C2, C1 with few bits): one rounding each
+    let r_over_s = n.mul_add(2.121_944_4e-4 / s, n.mul_add(-0.693_359_4 / s, y));
+    (r_over_s, ni)
+}
+
+/// `y · 2^n` for a positive normal `y` whose product is normal too: `n` added to the exponent
+/// field, two integer instructions instead of building `2^n` and multiplying (off the
+/// multiply-add units, which the polynomials around it keep busy). The bits of `y * pow2i(n)`.
+#[inline(always)]
+pub(super) fn times_pow2_normal(y: f32, n: i32) -> f32 {
+    f32::from_bits((y.to_bits() as i32 + (n << 23)) as u32)
 }
 
 /// `y · 2^n` for `n` in `-252..=254`, the scale applied in two halves so that subnormal results
@@ -54,13 +100,13 @@ pub(super) fn times_pow2(y: f32, n: i32) -> f32 {
     y * pow2i(half) * pow2i(n - half)
 }
 
-/// `e^x` (Cephes `expf`): `x = n ln 2 + r`, `e^r` by a degree-7 polynomial, times `2^n`. inf
+/// `e^x` (Cephes `expf`'s reduction): `x = n ln 2 + r`, `e^r` by a degree-6 polynomial, times `2^n`. inf
 /// above 88.72284, 0 below -104, NaN for NaN.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     const LO: f32 = -104.0;
     let (r, n) = exp_reduce(x.clamp(LO, EXP_OVERFLOW));
-    let y = exp_m1_reduced(r) + 1.0;
+    let y = exp_reduced_times(r, 1.0);
     select(
         x > EXP_OVERFLOW,
         f32::INFINITY,
@@ -91,8 +137,8 @@ pub fn exp_m1(x: f32) -> f32 {
 #[inline(always)]
 pub(super) fn exp_for_reciprocal(x: f32) -> f32 {
     let (r, n) = exp_reduce(x.clamp(-86.0, EXP_OVERFLOW));
-    // 2 e^r = 2 (1 + r + r² P(r)), one rounding as e^r's own `+ 1.0`
-    let twice = exp_m1_reduced(r).mul_add(2.0, 2.0);
+    // 2 e^r: the 2 scales every coefficient, so these are exactly twice exp's bits
+    let twice = exp_reduced_times(r, 2.0);
     select(x > EXP_OVERFLOW, f32::INFINITY, twice * pow2i(n - 1))
 }
 

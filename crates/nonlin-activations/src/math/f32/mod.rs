@@ -6,9 +6,11 @@
 //! kernels in `crate::cpu` enable at run time where the CPU has it. libm's `expf`, `erff`, … are
 //! scalar calls and would cap the loop at one element per call.
 //!
-//! Accuracy: `exp` and `ln` are Cephes' single-precision algorithms (about 1 ulp); `ln(1 + f)` on
-//! `[0, 1]` and `erfcx` are polynomial fits made by the scripts in `scripts/` (relative error below
-//! 1.5e-7 and about 3e-7, the latter on the interval its callers need); `erf` is a Maclaurin
+//! Accuracy: `ln` is Cephes' single-precision algorithm, `exp` Cephes' argument reduction with a
+//! fitted degree-6 polynomial for `e^r` (both about 1 ulp; `expm1` and `tanh` keep Cephes'
+//! `r + r² P(r)`, exact near 0); `e^r`, `ln(1 + f)` on `[0, 1]` and `erfcx` are polynomial fits
+//! made by the scripts in `scripts/` (relative error below 1e-7, 1.5e-7 and about 3e-7, the last
+//! on the interval its callers need); `erf` is a Maclaurin
 //! series near 0 and `1 − erfc` beyond (absolute error about 2e-7), and `erfc = erfcx · exp(−x²)` keeps its relative accuracy in the tail up to the rounding
 //! of `x²` to float32 (a few 1e-6 at |x| = 6); the rest is composed from these in float32, as
 //! PyTorch composes it. The results stay
@@ -25,7 +27,7 @@ mod tests;
 
 use super::real::{Mask, Real};
 use core::ops::{Add, Div, Mul, Neg, Sub};
-pub use erf::{erf, erfc, normal_cdf_and_pdf};
+pub use erf::{erf, erfc, normal_cdf_and_pdf, times_normal_cdf};
 pub use exp::{exp, exp_m1, tanh};
 pub use log::{ln, ln_1p, ln_1p_unit};
 
@@ -203,6 +205,10 @@ impl Real for F32 {
     #[inline(always)]
     fn normal_cdf(self) -> Self {
         Self(normal_cdf_and_pdf(self.0).0)
+    }
+    #[inline(always)]
+    fn times_normal_cdf(self) -> Self {
+        Self(times_normal_cdf(self.0))
     }
     #[inline(always)]
     fn normal_cdf_and_pdf(self) -> (Self, Self) {

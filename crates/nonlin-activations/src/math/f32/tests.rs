@@ -164,6 +164,43 @@ fn normal_cdf_and_pdf_from_one_exponential() {
     assert!(cdf.is_nan() && pdf.is_nan());
 }
 
+/// GELU's value: the bits of `x · Φ(x)` below 0; above 0 (one rounding fewer) within one ulp of
+/// it and within Φ's relative error (3e-7) plus a rounding of the exact value.
+#[test]
+fn times_normal_cdf_is_x_times_the_cdf() {
+    for x in grid() {
+        let (cdf, _) = normal_cdf_and_pdf(x);
+        let (got, product) = (times_normal_cdf(x), x * cdf);
+        if x.is_nan() {
+            assert!(got.is_nan());
+        } else if x < 0.0 && x.is_finite() {
+            assert_eq!(got.to_bits(), product.to_bits(), "x = {x}");
+        } else if x > 0.0 && x.is_finite() {
+            let x64 = f64::from(x);
+            let exact = x64 * 0.5 * libm::erfc(-x64 * core::f64::consts::FRAC_1_SQRT_2);
+            // (plus half a subnormal step, for results that round to one)
+            let half_step = 0.5 * f64::from(f32::from_bits(1));
+            assert!(
+                (f64::from(got) - exact).abs() <= exact * 3.6e-7 + half_step,
+                "x = {x}: {got}, exactly {exact}"
+            );
+            assert!(
+                got.to_bits().abs_diff(product.to_bits()) <= 1,
+                "x = {x}: {got} against x·Φ(x) = {product}"
+            );
+        }
+    }
+    assert_eq!(times_normal_cdf(f32::INFINITY), f32::INFINITY);
+    assert_eq!(
+        times_normal_cdf(f32::NEG_INFINITY).to_bits(),
+        (-0.0f32).to_bits()
+    );
+    assert_eq!(times_normal_cdf(-0.0).to_bits(), (-0.0f32).to_bits());
+    assert_eq!(times_normal_cdf(0.0).to_bits(), 0.0f32.to_bits());
+    assert_eq!(times_normal_cdf(-20.0).to_bits(), (-0.0f32).to_bits());
+    assert_eq!(times_normal_cdf(f32::MAX), f32::MAX);
+}
+
 #[test]
 fn tanh_erf_erfc() {
     let (x, error) = worst(tanh, f64::tanh, all);
@@ -210,7 +247,29 @@ fn the_shortened_exponentials_give_the_general_ones_bits() {
             "tanh {x}"
         );
     }
+    // exp(−y/2) reduced with the −1/2 folded into the constants, against the plain reduction
+    for i in 0..=210_250 {
+        let y = i as f32 * 0.001;
+        let (r, n) = exp::exp_reduce(-0.5 * y);
+        let (r_over_s, m) = exp::exp_reduce_scaled(y, -0.5);
+        // (== rather than bits: at y = 0 one is +0, the other −0)
+        assert!(r == -0.5 * r_over_s && n == m, "{y}");
+        let want = exp::exp_reduced_times(r, 1.0);
+        let got = exp::exp_reduced_of_scaled_times(r_over_s, -0.5, 1.0);
+        assert_eq!(got.to_bits(), want.to_bits(), "e^{r}");
+        for scale in [n + 32, n - 1, -126 - n.min(0), 127 - n.max(0)] {
+            let (got, want) = (exp::times_pow2_normal(got, scale), got * pow2i_test(scale));
+            if want.is_normal() {
+                assert_eq!(got.to_bits(), want.to_bits(), "{got} · 2^{scale}");
+            }
+        }
+    }
     assert_eq!(tanh(-0.0).to_bits(), (-0.0f32).to_bits());
     assert_eq!(tanh(0.0).to_bits(), 0.0f32.to_bits());
     assert!(tanh(f32::NAN).is_nan());
+}
+
+/// `2^n` for `n` in `-126..=127`, computed without the code under test.
+fn pow2i_test(n: i32) -> f32 {
+    2f64.powi(n) as f32
 }
