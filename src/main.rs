@@ -267,11 +267,24 @@ fn quiet_headless_wayland_probe() {
     }
 }
 
+/// Rayon's workers pinned one per CPU before any parallel work (`pin_cpu_workers`: on a 2-vCPU VM
+/// unpinned polling workers shared one vCPU for a scheduler tick at a time); `NONLIN_PIN_WORKERS=0`
+/// leaves them to the OS.
+fn pin_cpu_workers_unless_asked_not_to() {
+    if std::env::var_os("NONLIN_PIN_WORKERS").is_some_and(|v| v == "0") {
+        return;
+    }
+    if let Err(e) = nonlin_activations::pin_cpu_workers() {
+        eprintln!("warning: {e}");
+    }
+}
+
 fn main() -> Result<()> {
     restore_default_sigpipe();
     keep_freed_memory_for_reuse();
     quiet_headless_wayland_probe();
     let cli = Cli::parse();
+    pin_cpu_workers_unless_asked_not_to();
     match cli.command {
         Command::Activations {
             spec: None, format, ..

@@ -111,3 +111,17 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
         None => String::new(),
     }
 }
+
+/// Why rayon's workers were not pinned (`pin_cpu_workers`); nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkerPinError {
+    /// The global pool exists already (rayon builds it once per process, at its first parallel
+    /// work), or its threads could not be started.
+    #[error(
+        "cannot build rayon's thread pool with pinned workers ({0}); call pin_cpu_workers before any parallel work"
+    )]
+    PoolBuilt(String),
+    /// The operating system did not say which CPUs this process may run on.
+    #[error("cannot read the CPUs this process may run on, so rayon's workers stay unpinned")]
+    NoCpuList,
+}

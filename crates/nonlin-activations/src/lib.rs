@@ -99,9 +99,11 @@ pub use activations::{
     tanh_shrink::TanhShrink,
     threshold::{Threshold, ThresholdConfig},
 };
-pub use error::ActivationError;
+pub use error::{ActivationError, WorkerPinError};
 pub use info::{ActivationInfo, Saturation};
 pub use ops::attention::causal_attention;
+#[cfg(cpu_kernels)]
+pub use ops::backends::pin_cpu_workers;
 pub use ops::backends::{has_hand_written_backward, keep_workers_awake};
 pub use ops::layer_norm::layer_norm;
 pub use ops::linear::linear;

@@ -7,7 +7,12 @@
 //! without). OpenMP, which PyTorch's CPU ops use, spins its threads between parallel regions for
 //! the same reason. Here the other workers run a job that takes work through
 //! `rayon::yield_now` until the step is done, and never sleep in between.
+//!
+//! Polling workers are best pinned one per CPU ([`pin_cpu_workers`]): unpinned, Linux now and then
+//! put a poller on the CPU of the worker running the step, and the two shared it until a scheduler
+//! tick moved one away.
 
+use crate::error::WorkerPinError;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -40,6 +45,26 @@ pub(crate) fn keep_workers_awake<R: Send>(step: impl FnOnce() -> R + Send) -> R 
     results
         .swap_remove(0)
         .expect("the first worker ran the step")
+}
+
+/// Builds rayon's global pool with worker `i` pinned to the `i`-th CPU this process may run on
+/// (workers beyond those CPUs stay unpinned): how many are pinned.
+pub(crate) fn pin_cpu_workers() -> Result<usize, WorkerPinError> {
+    let cpus = core_affinity::get_core_ids()
+        .filter(|cpus| !cpus.is_empty())
+        .ok_or(WorkerPinError::NoCpuList)?;
+    let pinned = std::sync::Arc::new(cpus);
+    let for_workers = std::sync::Arc::clone(&pinned);
+    rayon::ThreadPoolBuilder::new()
+        .start_handler(move |worker| {
+            if let Some(&cpu) = for_workers.get(worker) {
+                // a worker the OS refuses to pin runs unpinned, as without this call
+                core_affinity::set_for_current(cpu);
+            }
+        })
+        .build_global()
+        .map_err(|e| WorkerPinError::PoolBuilt(e.to_string()))?;
+    Ok(rayon::current_num_threads().min(pinned.len()))
 }
 
 /// Takes and runs the pool's jobs until `done`, spinning (never sleeping) when there are none.
@@ -104,6 +129,19 @@ mod tests {
             assert_eq!(keep_workers_awake(rayon::current_thread_index), first);
         }
         assert!(first.is_some() || rayon::current_num_threads() < 2);
+    }
+
+    /// rayon builds its pool once: afterwards pinning is refused, and says when to call it.
+    #[test]
+    fn pinning_after_the_pool_is_built_is_refused_with_the_fix() {
+        rayon::join(|| (), || ());
+        let refused = pin_cpu_workers().unwrap_err();
+        assert!(
+            matches!(refused, WorkerPinError::PoolBuilt(_)),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("before any parallel work"));
+        assert_eq!(keep_workers_awake(|| 7), 7);
     }
 
     #[test]

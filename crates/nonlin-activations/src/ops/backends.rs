@@ -78,6 +78,30 @@ pub fn keep_workers_awake<R: Send>(device: &Device, step: impl FnOnce() -> R + S
     step()
 }
 
+/// Builds rayon's global pool (the one flex, ndarray and nonlin's CPU kernels run on) with each
+/// worker pinned to a CPU of its own, from the CPUs this process may run on, and returns how many
+/// workers it pinned. Call it first, before any parallel work: rayon builds its pool once per
+/// process, and after that this returns [`WorkerPinError::PoolBuilt`] and changes nothing.
+/// `RAYON_NUM_THREADS` still sets the pool's size; workers beyond the CPUs stay unpinned.
+///
+/// Why: [`keep_workers_awake`] keeps the other workers polling while a step runs. Unpinned, on a
+/// 2-vCPU VM, Linux now and then put a poller on the vCPU of the worker running the step and the
+/// two shared it until a scheduler tick (README Performance: activations at 2^20 elements had one
+/// 4 ms call in most blocks of 31 and ran whole blocks at twice their fastest time; pinned, in five
+/// alternating pairs, no call over 0.3 ms). The `nonlin` binary calls it unless
+/// `NONLIN_PIN_WORKERS=0`. With the `flex` or `ndarray` feature.
+///
+/// ```no_run
+/// // first thing in main, before any tensor work
+/// if let Err(e) = nonlin_activations::pin_cpu_workers() {
+///     eprintln!("{e}");
+/// }
+/// ```
+#[cfg(cpu_kernels)]
+pub fn pin_cpu_workers() -> Result<usize, crate::error::WorkerPinError> {
+    crate::cpu::pin_cpu_workers()
+}
+
 #[cfg(all(test, feature = "flex", feature = "ndarray"))]
 mod tests {
     use super::*;
