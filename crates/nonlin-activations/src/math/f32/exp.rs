@@ -70,15 +70,23 @@ pub(super) fn exp_reduce(x: f32) -> (f32, i32) {
     exp_reduce_scaled(x, 1.0)
 }
 
+/// `n = round(s·y · log2 e)` for a power of two `s`, as a float and as an integer, with the
+/// 1.5 · 2^23 trick: the sum's low mantissa bits hold n.
+#[inline(always)]
+fn nearest_power_of_two(y: f32, s: f32) -> (f32, i32) {
+    const SHIFTER: f32 = 12_582_912.0;
+    let t = y.mul_add(s * core::f32::consts::LOG2_E, SHIFTER);
+    (
+        t - SHIFTER,
+        (t.to_bits() as i32) - (SHIFTER.to_bits() as i32),
+    )
+}
+
 /// [`exp_reduce`] of `x = s·y` for a power of two `s`, without computing `x`: `(r / s, n)`. Every
 /// constant is divided by `s` (exact), so each rounding is the unscaled one's divided by `s`.
 #[inline(always)]
 pub(super) fn exp_reduce_scaled(y: f32, s: f32) -> (f32, i32) {
-    // round(x · log2 e) with the 1.5 · 2^23 trick: the sum's low mantissa bits hold n
-    const SHIFTER: f32 = 12_582_912.0;
-    let t = y.mul_add(s * core::f32::consts::LOG2_E, SHIFTER);
-    let n = t - SHIFTER;
-    let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
+    let (n, ni) = nearest_power_of_two(y, s);
     // x − n ln 2 in two fused steps (ln 2 = C1 − C2, C1 with few bits): one rounding each
     let r_over_s = n.mul_add(2.121_944_4e-4 / s, n.mul_add(-0.693_359_4 / s, y));
     (r_over_s, ni)
@@ -87,13 +95,10 @@ pub(super) fn exp_reduce_scaled(y: f32, s: f32) -> (f32, i32) {
 /// [`exp_reduce_scaled`] with `n ln 2` subtracted in one fused step, `ln 2` rounded to float32
 /// (1.9e-9 off): `r` is off by at most `|n| · 1.9e-9`, which for `exp(−x²/2)` (`|n| ≤ 152`, about
 /// `x²/(2 ln 2)`) stays a twentieth of what rounding `x²` to float32 costs already (`x²/2 · 6e-8`).
-/// One instruction fewer; not for `exp` itself, where `|n|` reaches 128 at `x` near 0 error.
+/// One instruction fewer; not for `exp` itself, whose `|n|` reaches 128 with `x` exact: 2 ulp.
 #[inline(always)]
 pub(super) fn exp_reduce_scaled_one_step(y: f32, s: f32) -> (f32, i32) {
-    const SHIFTER: f32 = 12_582_912.0;
-    let t = y.mul_add(s * core::f32::consts::LOG2_E, SHIFTER);
-    let n = t - SHIFTER;
-    let ni = (t.to_bits() as i32) - (SHIFTER.to_bits() as i32);
+    let (n, ni) = nearest_power_of_two(y, s);
     (n.mul_add(-core::f32::consts::LN_2 / s, y), ni)
 }
 
