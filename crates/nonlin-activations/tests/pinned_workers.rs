@@ -1,38 +1,26 @@
 //! `pin_cpu_workers` in a process of its own (rayon builds its pool once per process, so this is
-//! the only test here): each worker may run on one CPU only, a different one each, the caller's
-//! thread keeps the process's CPUs, and the pool still runs parallel work.
+//! the only test here): with one worker per CPU (the default pool where no quota is below the CPU
+//! set), each worker may run on one CPU only, a different one each, the caller's thread keeps the
+//! process's CPUs, and the pool still runs parallel work; otherwise nothing is pinned.
 #![cfg(all(target_os = "linux", any(feature = "flex", feature = "ndarray")))]
 
 use nonlin_activations::{WorkerPinError, pin_cpu_workers};
 use rayon::prelude::*;
 
-/// This thread's `Cpus_allowed_list` (e.g. `0-1` or `0,2-3`).
-fn allowed_cpus() -> String {
-    let status = std::fs::read_to_string("/proc/thread-self/status").expect("procfs");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
-        .expect("Cpus_allowed_list")
-        .trim()
-        .to_string()
-}
-
-/// The CPUs of such a list.
-fn cpus(list: &str) -> Vec<usize> {
-    list.split(',')
-        .flat_map(|range| {
-            let (first, last) = range.split_once('-').unwrap_or((range, range));
-            first.parse::<usize>().unwrap()..=last.parse::<usize>().unwrap()
-        })
-        .collect()
-}
+mod affinity;
+use affinity::{allowed_cpus, cpus};
 
 #[test]
 fn each_worker_runs_on_a_cpu_of_its_own() {
     let process = allowed_cpus();
     let pinned = pin_cpu_workers().expect("no pool yet in this process");
     let workers: Vec<Vec<usize>> = rayon::broadcast(|_| cpus(&allowed_cpus()));
-    assert_eq!(pinned, workers.len().min(cpus(&process).len()));
+    // one worker per CPU (the default pool without a quota below the CPU set): all pinned
+    if workers.len() != cpus(&process).len() {
+        assert_eq!(pinned, 0, "a pool of {} over {process}", workers.len());
+        return;
+    }
+    assert_eq!(pinned, workers.len());
     let mut own: Vec<usize> = workers[..pinned]
         .iter()
         .map(|list| {

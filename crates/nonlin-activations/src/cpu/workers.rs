@@ -47,24 +47,35 @@ pub(crate) fn keep_workers_awake<R: Send>(step: impl FnOnce() -> R + Send) -> R 
         .expect("the first worker ran the step")
 }
 
-/// Builds rayon's global pool with worker `i` pinned to the `i`-th CPU this process may run on
-/// (workers beyond those CPUs stay unpinned): how many are pinned.
+/// Builds rayon's global pool with worker `i` pinned to the `i`-th CPU this process may run on,
+/// when the pool has one worker per such CPU: how many are pinned. Otherwise (a CPU quota smaller
+/// than the CPU set, as in a container, or `RAYON_NUM_THREADS` set to another count) pinning
+/// would pile the workers of every such process onto the first CPUs, or leave CPUs unused: the
+/// pool is left to rayon and the OS, and the answer is 0.
 pub(crate) fn pin_cpu_workers() -> Result<usize, WorkerPinError> {
     let cpus = core_affinity::get_core_ids()
         .filter(|cpus| !cpus.is_empty())
         .ok_or(WorkerPinError::NoCpuList)?;
-    let pinned = std::sync::Arc::new(cpus);
-    let for_workers = std::sync::Arc::clone(&pinned);
+    // the size rayon gives its pool: RAYON_NUM_THREADS when a positive number, else what the OS
+    // says this process may use (quota included)
+    let workers = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
+    if workers != cpus.len() {
+        return Ok(0);
+    }
     rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
         .start_handler(move |worker| {
-            if let Some(&cpu) = for_workers.get(worker) {
-                // a worker the OS refuses to pin runs unpinned, as without this call
-                core_affinity::set_for_current(cpu);
-            }
+            // a worker the OS refuses to pin runs unpinned, as without this call
+            core_affinity::set_for_current(cpus[worker]);
         })
         .build_global()
         .map_err(|e| WorkerPinError::PoolBuilt(e.to_string()))?;
-    Ok(rayon::current_num_threads().min(pinned.len()))
+    Ok(workers)
 }
 
 /// Takes and runs the pool's jobs until `done`, spinning (never sleeping) when there are none.
@@ -135,6 +146,12 @@ mod tests {
     #[test]
     fn pinning_after_the_pool_is_built_is_refused_with_the_fix() {
         rayon::join(|| (), || ());
+        let cpus = core_affinity::get_core_ids().map_or(0, |cpus| cpus.len());
+        if rayon::current_num_threads() != cpus {
+            // (a quota or RAYON_NUM_THREADS: it would not pin in any case)
+            assert_eq!(pin_cpu_workers(), Ok(0));
+            return;
+        }
         let refused = pin_cpu_workers().unwrap_err();
         assert!(
             matches!(refused, WorkerPinError::PoolBuilt(_)),

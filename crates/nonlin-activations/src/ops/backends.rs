@@ -79,10 +79,12 @@ pub fn keep_workers_awake<R: Send>(device: &Device, step: impl FnOnce() -> R + S
 }
 
 /// Builds rayon's global pool (the one flex, ndarray and nonlin's CPU kernels run on) with each
-/// worker pinned to a CPU of its own, from the CPUs this process may run on, and returns how many
-/// workers it pinned. Call it first, before any parallel work: rayon builds its pool once per
-/// process, and after that this returns [`WorkerPinError::PoolBuilt`] and changes nothing.
-/// `RAYON_NUM_THREADS` still sets the pool's size; workers beyond the CPUs stay unpinned.
+/// worker pinned to a CPU of its own, and returns how many workers it pinned. It pins only when the
+/// pool gets one worker per CPU this process may run on; under a CPU quota smaller than the CPU
+/// set (a container's) or with `RAYON_NUM_THREADS` set to another count it leaves the pool to
+/// rayon and returns 0, since every such process would pin onto the same first CPUs. Call it
+/// first, before any parallel work: rayon builds its pool once per process, and after that this
+/// returns [`WorkerPinError::PoolBuilt`] and changes nothing.
 ///
 /// Why: [`keep_workers_awake`] keeps the other workers polling while a step runs. Unpinned, on a
 /// 2-vCPU VM, Linux now and then put a poller on the vCPU of the worker running the step and the
