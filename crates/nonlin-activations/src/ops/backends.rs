@@ -88,10 +88,10 @@ pub fn keep_workers_awake<R: Send>(device: &Device, step: impl FnOnce() -> R + S
 ///
 /// Why: [`keep_workers_awake`] keeps the other workers polling while a step runs. Unpinned, on a
 /// 2-vCPU VM, Linux now and then put a poller on the vCPU of the worker running the step and the
-/// two shared it until a scheduler tick (README Performance: activations at 2^20 elements had one
-/// 4 ms call in most blocks of 31 and ran whole blocks at twice their fastest time; pinned, in five
-/// alternating pairs, no call over 0.3 ms). The `nonlin` binary calls it unless
-/// `NONLIN_PIN_WORKERS=0`. With the `flex` or `ndarray` feature.
+/// two shared it until a scheduler tick (README Performance, `nonlin bench activations` with and
+/// without `NONLIN_PIN_WORKERS=0`, four alternating pairs: unpinned, 14 of 20 rows had a call of
+/// about 4 ms and many ran whole blocks at twice their fastest time; pinned, 1 of 20). The
+/// `nonlin` binary calls it unless `NONLIN_PIN_WORKERS=0`. With the `flex` or `ndarray` feature.
 ///
 /// ```no_run
 /// // first thing in main, before any tensor work

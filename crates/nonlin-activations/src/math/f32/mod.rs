@@ -10,12 +10,12 @@
 //! fitted degree-6 polynomial for `e^r` (both about 1 ulp; `expm1` and `tanh` keep Cephes'
 //! `r + r² P(r)`, exact near 0); `e^r`, `ln(1 + f)` on `[0, 1]` and `erfcx` are polynomial fits
 //! made by the scripts in `scripts/` (relative error below 1e-7, 1.5e-7 and about 3e-7, the last
-//! on the interval its callers need); `erf` is a Maclaurin
-//! series near 0 and `1 − erfc` beyond (absolute error about 2e-7), and `erfc = erfcx · exp(−x²)` keeps its relative accuracy in the tail up to the rounding
-//! of `x²` to float32 (a few 1e-6 at |x| = 6); the rest is composed from these in float32, as
-//! PyTorch composes it. The results stay
-//! within the crate's parity bound (`max(1e-6, 4 ulp)` of PyTorch or of the exact answer), which
-//! `tests/pytorch_parity.rs` checks on every activation. Comparisons against configuration
+//! on the interval its callers need); `erf` is a Maclaurin series near 0 and `1 − erfc` beyond
+//! (absolute error about 2e-7), and `erfc = erfcx · exp(−x²)` keeps its relative accuracy in the
+//! tail up to the rounding of `x²` to float32 (a few 1e-6 at |x| = 6); the rest is composed from
+//! these in float32, as PyTorch composes it. The results stay within the crate's parity bound
+//! (`max(1e-6, 4 ulp)` of PyTorch or of the exact answer), which `tests/pytorch_parity.rs` checks
+//! on every activation. Comparisons against configuration
 //! constants are exact (as if made in f64, as on the f64 path), so kinks and thresholds select the
 //! same branch on both.
 
