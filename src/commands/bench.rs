@@ -8,8 +8,8 @@ use clap::Subcommand;
 use nonlin_activations::ActivationConfig;
 use nonlin_backend::{Backend, BackendKind};
 use nonlin_eval::bench::{
-    ActivationBench, MODEL_SHAPES, activations, autodiff_memory, language_model_training, matmul,
-    training, training_models,
+    ActivationBench, MODEL_SHAPES, Steadiness, activations, autodiff_memory,
+    language_model_training, matmul, training, training_models,
 };
 use nonlin_eval::compare::compare_backends;
 use nonlin_eval::plot::{Lines, Series, save};
@@ -44,7 +44,7 @@ pub enum BenchCommand {
         /// Batch sizes.
         #[arg(long, value_delimiter = ',', default_value = "32,128,512")]
         batch_sizes: Vec<usize>,
-        /// Timed steps per measurement (after 3 warm-up steps).
+        /// Timed steps per measurement (after at least 3 untimed ones and half a second of them).
         #[arg(long, default_value_t = 20)]
         steps: usize,
         /// Backends to run on.
@@ -72,7 +72,7 @@ pub enum BenchCommand {
         /// Width of the residual stream (the feed-forward width is 4×).
         #[arg(long, default_value_t = 128)]
         d_model: usize,
-        /// Timed steps per activation (after 3 warm-up steps).
+        /// Timed steps per activation (after at least 3 untimed ones and half a second of them).
         #[arg(long, default_value_t = 10)]
         steps: usize,
         /// Backends to run on.
@@ -175,6 +175,22 @@ fn ms(t: f64) -> String {
     format!("{:.3}", t * 1e3)
 }
 
+/// The step tables' column for [`Steadiness`]: what made steps slow that was not their work.
+const STEADINESS_HEADER: &str =
+    "steps preempted (max ÷ min of the rest) · reference loop p90 ÷ p10";
+
+fn steadiness_cell(s: Option<&Steadiness>) -> String {
+    let Some(s) = s else {
+        return "—".into();
+    };
+    let rest = match (&s.preempted_steps, &s.unpreempted) {
+        (Some(n), Some(rest)) => format!("{n} ({:.2})", rest.max_over_min()),
+        (Some(n), None) => format!("{n} (—)"),
+        (None, _) => "—".into(),
+    };
+    format!("{rest} · {:.2}", s.reference.p90_over_p10())
+}
+
 fn activation_table(results: &[ActivationBench]) -> String {
     let mut out = String::from(
         "| backend | activation | elements | fwd ms (min–max) | Gelem/s | GB/s | fwd ÷ copy | fwd ÷ Burn | fwd+bwd ms | fwd+bwd ÷ copy | fwd+bwd ÷ Burn |\n\
@@ -237,14 +253,14 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             let configs = over_activations.0.clone();
             let mut results = Vec::new();
             println!(
-                "| backend | model | batch | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | samples/s |\n| --- | --- | ---: | ---: | ---: | ---: |"
+                "| backend | model | batch | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | {STEADINESS_HEADER} | samples/s |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"
             );
             for backend in select_backends(backends)? {
                 for config in &configs {
                     for model in training_models(config) {
                         for r in training(&backend, &model, batch_sizes, *steps)? {
                             println!(
-                                "| {} | {} | {} | {} ({}–{}) | {:.2} ({:.2}) | {:.0} |",
+                                "| {} | {} | {} | {} ({}–{}) | {:.2} ({:.2}) | {} | {:.0} |",
                                 backend.kind,
                                 r.model,
                                 r.batch_size,
@@ -253,6 +269,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                                 ms(r.step.max),
                                 r.step.p90_over_p10(),
                                 r.step.max_over_min(),
+                                steadiness_cell(r.steadiness.as_ref()),
                                 r.samples_per_second()
                             );
                             results.push(r);
@@ -296,7 +313,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
             out,
         } => {
             println!(
-                "| backend | activation | model | batch × context | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | characters/s | peak RSS MB |\n| --- | --- | --- | --- | ---: | ---: | ---: | ---: |"
+                "| backend | activation | model | batch × context | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | {STEADINESS_HEADER} | characters/s | peak RSS MB |\n| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
             );
             let mut results = Vec::new();
             for backend in select_backends(backends)? {
@@ -319,7 +336,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                         );
                     }
                     println!(
-                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.2} ({:.2}) | {:.0} | {peak} |",
+                        "| {} | {} | {} | {} × {} | {} ({}–{}) | {:.2} ({:.2}) | {} | {:.0} | {peak} |",
                         backend.kind,
                         r.activation,
                         r.model,
@@ -330,6 +347,7 @@ pub fn run(command: &BenchCommand) -> Result<()> {
                         ms(r.step.max),
                         r.step.p90_over_p10(),
                         r.step.max_over_min(),
+                        steadiness_cell(r.steadiness.as_ref()),
                         r.tokens_per_second()
                     );
                     results.push(r);

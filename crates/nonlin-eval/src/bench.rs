@@ -13,8 +13,10 @@
 
 mod language_model;
 mod matmul;
+mod steadiness;
 pub use language_model::{LanguageModelBench, language_model_training};
 pub use matmul::{MODEL_SHAPES, MatmulBench, matmul, plain_sgemm};
+pub use steadiness::{Steadiness, StepObservation};
 
 use crate::error::EvalError;
 use burn::module::Module;
@@ -103,15 +105,20 @@ pub const STEP_WARMUP_SECONDS: f64 = 0.5;
 pub const STEP_WARMUP_CALLS: usize = 3;
 
 /// Times `steps` training steps `f` after [`STEP_WARMUP_CALLS`] untimed ones and at least
-/// [`STEP_WARMUP_SECONDS`] of them (`scripts/pytorch_bench.py` warms up the same way).
-pub fn time_steps(steps: usize, mut f: impl FnMut()) -> Timing {
+/// [`STEP_WARMUP_SECONDS`] of them (`scripts/pytorch_bench.py` warms up the same way), with how
+/// steady the machine was meanwhile.
+pub fn time_steps(steps: usize, mut f: impl FnMut()) -> (Timing, Steadiness) {
     let started = Instant::now();
     let mut calls = 0;
     while calls < STEP_WARMUP_CALLS || started.elapsed().as_secs_f64() < STEP_WARMUP_SECONDS {
         f();
         calls += 1;
     }
-    time(0, steps, f)
+    let observed = steadiness::observe(steps, f);
+    (
+        Timing::of(observed.iter().map(|o| o.step).collect()),
+        Steadiness::of(observed),
+    )
 }
 
 /// Waits for `t` by reading its first value.
@@ -306,6 +313,10 @@ pub struct TrainingBench {
     pub batch_size: usize,
     /// Time per training step (forward, backward, Adam update).
     pub step: Timing,
+    /// Preemption and the machine's own speed while the steps were timed (absent in JSON
+    /// written before it existed).
+    #[serde(default)]
+    pub steadiness: Option<Steadiness>,
 }
 
 impl TrainingBench {
@@ -330,7 +341,7 @@ pub fn training(
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let x = Tensor::<2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
         let y = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &device);
-        let step = time_steps(steps, || {
+        let (step, steadiness) = time_steps(steps, || {
             keep_workers_awake(&device, || {
                 let loss = loss_fn.forward(net.forward(x.clone()), y.clone());
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
@@ -344,6 +355,7 @@ pub fn training(
             model: model.describe(784, 10),
             batch_size: batch,
             step,
+            steadiness: Some(steadiness),
         });
     }
     Ok(out)

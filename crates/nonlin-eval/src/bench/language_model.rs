@@ -2,7 +2,7 @@
 //! windows, as `nonlin_train::train::language_model` takes them (AdamW, gradient clipping), timed
 //! like the MLP benchmark.
 
-use super::{Timing, peak_resident_bytes, reset_peak_resident, sync, time_steps};
+use super::{Steadiness, Timing, peak_resident_bytes, reset_peak_resident, sync, time_steps};
 use crate::error::EvalError;
 use burn::optim::GradientsParams;
 use nonlin_activations::keep_workers_awake;
@@ -28,6 +28,10 @@ pub struct LanguageModelBench {
     pub context: usize,
     /// Time per step (forward, backward, AdamW update).
     pub step: Timing,
+    /// Preemption and the machine's own speed while the steps were timed (absent in JSON
+    /// written before it existed).
+    #[serde(default)]
+    pub steadiness: Option<Steadiness>,
     /// The process's peak resident set while the model was built and trained, bytes (Linux):
     /// the binary, the corpus and the allocator's free lists included, as a user's run would
     /// see it; a peak from before the benchmark (an earlier one in the same process) is reset
@@ -70,7 +74,7 @@ pub fn language_model_training(
         .collect::<Result<_, _>>()
         .map_err(nonlin_train::TrainError::from)?;
     let mut next = batches.iter().cycle();
-    let step = time_steps(steps, || {
+    let (step, steadiness) = time_steps(steps, || {
         let (x, y) = next.next().expect("cycled").tensors(&device);
         keep_workers_awake(&device, || {
             let loss = model.loss(x, y);
@@ -97,6 +101,7 @@ pub fn language_model_training(
         batch_size,
         context: config.context,
         step,
+        steadiness: Some(steadiness),
         peak_resident_bytes,
         peak_reset,
     })
