@@ -177,13 +177,13 @@ fn ms(t: f64) -> String {
 
 /// The step tables' column for [`Steadiness`]: what made steps slow that was not their work.
 const STEADINESS_HEADER: &str =
-    "steps preempted (max ÷ min of the rest) · reference loop p90 ÷ p10";
+    "steps interrupted (max ÷ min of the rest) · reference loop p90 ÷ p10";
 
 fn steadiness_cell(s: Option<&Steadiness>) -> String {
     let Some(s) = s else {
         return "—".into();
     };
-    let rest = match (&s.preempted_steps, &s.unpreempted) {
+    let rest = match (&s.interrupted_steps, &s.uninterrupted) {
         (Some(n), Some(rest)) => format!("{n} ({:.2})", rest.max_over_min()),
         (Some(n), None) => format!("{n} (—)"),
         (None, _) => "—".into(),

@@ -104,7 +104,7 @@ pub use info::{ActivationInfo, Saturation};
 pub use ops::attention::causal_attention;
 #[cfg(cpu_kernels)]
 pub use ops::backends::pin_cpu_workers;
-pub use ops::backends::{has_hand_written_backward, keep_workers_awake};
+pub use ops::backends::{has_hand_written_backward, keep_workers_awake, workers_kept_awake};
 pub use ops::layer_norm::layer_norm;
 pub use ops::linear::linear;
 pub use ops::softmax::softmax;

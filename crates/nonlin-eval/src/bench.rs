@@ -24,8 +24,8 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::activation as burn_act;
 use burn::tensor::{Device, Distribution, Int, Tensor};
-use nonlin_activations::keep_workers_awake;
 use nonlin_activations::{ActivationConfig, AnyActivation, GluVariant};
+use nonlin_activations::{keep_workers_awake, workers_kept_awake};
 use nonlin_backend::Backend;
 use nonlin_train::{ModelConfig, ModelKind, TrainingConfig};
 use serde::{Deserialize, Serialize};
@@ -107,7 +107,8 @@ pub const STEP_WARMUP_CALLS: usize = 3;
 /// Times `steps` training steps `f` after [`STEP_WARMUP_CALLS`] untimed ones and at least
 /// [`STEP_WARMUP_SECONDS`] of them (`scripts/pytorch_bench.py` warms up the same way), with how
 /// steady the machine was meanwhile.
-pub fn time_steps(steps: usize, mut f: impl FnMut()) -> (Timing, Steadiness) {
+/// `busy_threads`: how many threads run through every step ([`workers_kept_awake`]).
+pub fn time_steps(steps: usize, busy_threads: usize, mut f: impl FnMut()) -> (Timing, Steadiness) {
     let started = Instant::now();
     let mut calls = 0;
     while calls < STEP_WARMUP_CALLS || started.elapsed().as_secs_f64() < STEP_WARMUP_SECONDS {
@@ -117,7 +118,7 @@ pub fn time_steps(steps: usize, mut f: impl FnMut()) -> (Timing, Steadiness) {
     let observed = steadiness::observe(steps, f);
     (
         Timing::of(observed.iter().map(|o| o.step).collect()),
-        Steadiness::of(observed),
+        Steadiness::of(observed, busy_threads),
     )
 }
 
@@ -341,7 +342,7 @@ pub fn training(
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let x = Tensor::<2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
         let y = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &device);
-        let (step, steadiness) = time_steps(steps, || {
+        let (step, steadiness) = time_steps(steps, workers_kept_awake(&device), || {
             keep_workers_awake(&device, || {
                 let loss = loss_fn.forward(net.forward(x.clone()), y.clone());
                 let grads = GradientsParams::from_grads(loss.backward(), &net);

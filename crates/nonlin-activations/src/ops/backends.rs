@@ -78,6 +78,19 @@ pub fn keep_workers_awake<R: Send>(device: &Device, step: impl FnOnce() -> R + S
     step()
 }
 
+/// How many threads [`keep_workers_awake`] keeps running for the whole of a step on `device`:
+/// rayon's pool size on flex and ndarray (when this crate has their kernels and the pool has
+/// more than one worker), else 0. A benchmark uses it to tell how long those threads were off
+/// their CPUs during a step (`nonlin bench train`).
+pub fn workers_kept_awake(device: &Device) -> usize {
+    #[cfg(cpu_kernels)]
+    if has_cpu_kernels(device) && rayon::current_num_threads() > 1 {
+        return rayon::current_num_threads();
+    }
+    let _ = device;
+    0
+}
+
 /// Builds rayon's global pool (the one flex, ndarray and nonlin's CPU kernels run on) with each
 /// worker pinned to a CPU of its own, and returns how many workers it pinned. It pins only when the
 /// pool gets one worker per CPU this process may run on; under a CPU quota smaller than the CPU
@@ -121,6 +134,10 @@ mod tests {
             if rayon::current_num_threads() > 1 {
                 assert_eq!(worker, Some(0), "{device:?}");
             }
+            // every worker polls through the step: a benchmark counts their time off the CPU
+            let kept = workers_kept_awake(&device);
+            let pool = rayon::current_num_threads();
+            assert_eq!(kept, if pool > 1 { pool } else { 0 }, "{device:?}");
         }
     }
 
@@ -135,6 +152,7 @@ mod tests {
                 keep_workers_awake(&device, rayon::current_thread_index),
                 None
             );
+            assert_eq!(workers_kept_awake(&device), 0);
         }
     }
 }

@@ -5,7 +5,7 @@
 use super::{Steadiness, Timing, peak_resident_bytes, reset_peak_resident, sync, time_steps};
 use crate::error::EvalError;
 use burn::optim::GradientsParams;
-use nonlin_activations::keep_workers_awake;
+use nonlin_activations::{keep_workers_awake, workers_kept_awake};
 use nonlin_backend::Backend;
 use nonlin_train::data::text::{TextCorpus, TextSplit};
 use nonlin_train::model::transformer::TransformerConfig;
@@ -74,7 +74,7 @@ pub fn language_model_training(
         .collect::<Result<_, _>>()
         .map_err(nonlin_train::TrainError::from)?;
     let mut next = batches.iter().cycle();
-    let (step, steadiness) = time_steps(steps, || {
+    let (step, steadiness) = time_steps(steps, workers_kept_awake(&device), || {
         let (x, y) = next.next().expect("cycled").tensors(&device);
         keep_workers_awake(&device, || {
             let loss = model.loss(x, y);

@@ -1,13 +1,15 @@
 //! How steady the machine was while training steps were timed, so that a slow step can be told
 //! apart from a slow program.
 //!
-//! On a shared VM (2 vCPUs), the steps slower than 1.5× the fastest fell into two kinds in
-//! `bench train --out` traces (each step's time, run-queue wait and reference loop are in the
-//! JSON). Single slow steps, 1.6–5×: this process's threads had waited milliseconds on a run
-//! queue while another task held a CPU. Runs of consecutive steps 1.5–1.9× slower with no such
-//! wait: the threads ran all along, but the same work took longer, as when the host's other guests
-//! share its cores; a fixed loop timed between the steps slowed with them. Neither is the step's
-//! own work, and `max ÷ min` alone cannot say so; the two measures here do, next to it.
+//! On a shared VM (2 vCPUs), the steps slower than 1.5× the fastest fell into kinds in
+//! `bench train --out` traces (each step's time, run-queue wait, CPU time and reference loop are
+//! in the JSON). Single slow steps, 1.6–5×: the threads running the step had been off their CPUs
+//! for milliseconds, waiting on a run queue while another task ran, or with no such wait, which on
+//! a VM is the host running something else on the vCPU (steal: the kernel leaves it out of a
+//! thread's CPU time). Runs of consecutive steps 1.5–1.9× slower with neither: the threads ran
+//! all along, but the same work took longer, as when the host's other guests share its cores; a
+//! fixed loop timed between the steps slowed with them. None of these is the step's own work, and
+//! `max ÷ min` alone cannot say so; the measures here do, next to it.
 
 use super::Timing;
 use serde::{Deserialize, Serialize};
@@ -16,12 +18,17 @@ use std::time::Instant;
 /// What the OS and the machine did while steps were timed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Steadiness {
-    /// Steps during which this process's threads waited on run queues, in total, for more than
-    /// half the fastest step's time: another task held a CPU the step needed. `None` where the
-    /// OS does not report run-queue waits (`/proc/self/task/*/schedstat`: Linux only).
-    pub preempted_steps: Option<usize>,
-    /// The steps that were not preempted; `None` with `preempted_steps`, or when all were.
-    pub unpreempted: Option<Timing>,
+    /// Threads that run through every step (`workers_kept_awake`: the CPU backends' rayon
+    /// workers, polling between ops), so that their time off the CPU counts; 0 on other backends,
+    /// where only run-queue waits count.
+    pub busy_threads: usize,
+    /// Steps during which the threads running them were off their CPUs, in total, for more than
+    /// half the fastest step's time: waiting on a run queue while another task ran, or (for the
+    /// `busy_threads`) not running at all, which on a VM is the host's steal. `None` where the OS
+    /// does not report it (`/proc/self/task/*/schedstat`: Linux only).
+    pub interrupted_steps: Option<usize>,
+    /// The steps that were not interrupted; `None` with `interrupted_steps`, or when all were.
+    pub uninterrupted: Option<Timing>,
     /// A fixed single-thread loop (about 20 µs on the 2-vCPU VM) timed after each step: the same work each
     /// time, so a spread (`p90 ÷ p10`: its `max` moves with any single interrupt) is the
     /// machine running it at different speeds.
@@ -38,38 +45,53 @@ pub struct StepObservation {
     /// How long this process's threads waited on run queues during it, in total (`None` where
     /// the OS does not say).
     pub wait: Option<f64>,
+    /// The CPU time this process's threads got during it, in total (`None` likewise).
+    pub cpu: Option<f64>,
     /// The reference loop's time right after it.
     pub reference: f64,
 }
 
+impl StepObservation {
+    /// How long the threads running the step were off their CPUs, when the OS says: the larger
+    /// of the run-queue wait and, with `busy_threads` running all along, their missing CPU time.
+    fn off_cpu(&self, busy_threads: usize) -> Option<f64> {
+        let wait = self.wait?;
+        let missing = match (busy_threads, self.cpu) {
+            (0, _) | (_, None) => 0.0,
+            (n, Some(cpu)) => n as f64 * self.step - cpu,
+        };
+        Some(wait.max(missing))
+    }
+}
+
 impl Steadiness {
-    /// The summary of `observed` (at least one step).
-    pub(super) fn of(observed: Vec<StepObservation>) -> Self {
+    /// The summary of `observed` (at least one step) with `busy_threads` running through each.
+    pub(super) fn of(observed: Vec<StepObservation>, busy_threads: usize) -> Self {
         let fastest = observed
             .iter()
             .map(|o| o.step)
             .min_by(f64::total_cmp)
             .unwrap_or(0.0);
-        let waits: Option<Vec<f64>> = observed.iter().map(|o| o.wait).collect();
-        let (preempted_steps, unpreempted) = match waits {
-            Some(waits) => {
+        let off: Option<Vec<f64>> = observed.iter().map(|o| o.off_cpu(busy_threads)).collect();
+        let (interrupted_steps, uninterrupted) = match off {
+            Some(off) => {
                 let kept: Vec<f64> = observed
                     .iter()
-                    .zip(&waits)
-                    .filter(|(_, wait)| **wait <= fastest / 2.0)
+                    .zip(&off)
+                    .filter(|(_, off)| **off <= fastest / 2.0)
                     .map(|(o, _)| o.step)
                     .collect();
-                let preempted = observed.len() - kept.len();
                 (
-                    Some(preempted),
+                    Some(observed.len() - kept.len()),
                     (!kept.is_empty()).then(|| Timing::of(kept)),
                 )
             }
             None => (None, None),
         };
         Steadiness {
-            preempted_steps,
-            unpreempted,
+            busy_threads,
+            interrupted_steps,
+            uninterrupted,
             reference: Timing::of(observed.iter().map(|o| o.reference).collect()),
             steps: observed,
         }
@@ -80,40 +102,45 @@ impl Steadiness {
 pub(super) fn observe(runs: usize, mut f: impl FnMut()) -> Vec<StepObservation> {
     (0..runs.max(1))
         .map(|_| {
-            let waited_before = runqueue_wait();
+            let before = scheduler_times();
             let started = Instant::now();
             f();
             let step = started.elapsed().as_secs_f64();
-            // a thread that ended during the step takes its wait out of the sum
-            let wait = waited_before
-                .zip(runqueue_wait())
-                .map(|(a, b)| (b - a).max(0.0));
+            // a thread that ended during the step takes its times out of the sums
+            let delta = before
+                .zip(scheduler_times())
+                .map(|(a, b)| ((b.0 - a.0).max(0.0), (b.1 - a.1).max(0.0)));
             StepObservation {
                 step,
-                wait,
+                cpu: delta.map(|d| d.0),
+                wait: delta.map(|d| d.1),
                 reference: reference_loop(),
             }
         })
         .collect()
 }
 
-/// Seconds this process's threads (all that exist now) have spent runnable but waiting for a
-/// CPU, from the second field of `/proc/self/task/<tid>/schedstat` (nanoseconds). `None` where
-/// there is no such file.
-pub(super) fn runqueue_wait() -> Option<f64> {
+/// Seconds this process's threads (all that exist now) have run on a CPU and have waited
+/// runnable for one, from the first two fields of `/proc/self/task/<tid>/schedstat`
+/// (nanoseconds). `None` where there is no such file.
+pub(super) fn scheduler_times() -> Option<(f64, f64)> {
     let tasks = std::fs::read_dir("/proc/self/task").ok()?;
-    let mut nanoseconds = 0u64;
+    let (mut ran, mut waited) = (0u64, 0u64);
     let mut any = false;
     for task in tasks.flatten() {
         // a thread that ended between the listing and the read is skipped
         let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
             continue;
         };
-        let wait = stat.split_whitespace().nth(1)?.parse::<u64>().ok()?;
-        nanoseconds = nanoseconds.saturating_add(wait);
+        let mut fields = stat.split_whitespace().map(|f| f.parse::<u64>().ok());
+        let (Some(Some(run)), Some(Some(wait))) = (fields.next(), fields.next()) else {
+            return None;
+        };
+        ran = ran.saturating_add(run);
+        waited = waited.saturating_add(wait);
         any = true;
     }
-    any.then_some(nanoseconds as f64 * 1e-9)
+    any.then_some((ran as f64 * 1e-9, waited as f64 * 1e-9))
 }
 
 /// Seconds for a fixed arithmetic loop over 16 KiB (in L1), single-threaded: the same work
@@ -135,45 +162,56 @@ fn reference_loop() -> f64 {
 mod tests {
     use super::*;
 
-    fn observed(step: f64, wait: Option<f64>, reference: f64) -> StepObservation {
+    fn observed(step: f64, wait: Option<f64>, cpu: Option<f64>, reference: f64) -> StepObservation {
         StepObservation {
             step,
             wait,
+            cpu,
             reference,
         }
     }
 
     #[test]
-    fn a_step_that_waited_for_a_cpu_is_counted_apart() {
-        // the third step waited 6 ms on a run queue (half the fastest step: 1 ms)
+    fn a_step_whose_threads_were_off_their_cpus_is_counted_apart() {
+        // two threads run through each step; half the fastest step is 1 ms
         let steps = [
-            observed(2.0e-3, Some(0.2e-3), 20e-6),
-            observed(2.2e-3, Some(0.9e-3), 21e-6),
-            observed(8.0e-3, Some(6.0e-3), 20e-6),
-            observed(2.4e-3, Some(0.1e-3), 30e-6),
+            observed(2.0e-3, Some(0.2e-3), Some(3.9e-3), 20e-6),
+            // 0.9 ms waited, 0.3 ms missing: kept
+            observed(2.2e-3, Some(0.9e-3), Some(4.1e-3), 21e-6),
+            // waited 6 ms on a run queue while another task ran
+            observed(8.0e-3, Some(6.0e-3), Some(10.0e-3), 20e-6),
+            // no wait, but 3.6 of 2 × 4 ms missing: the host took the vCPU
+            observed(4.0e-3, Some(0.1e-3), Some(4.4e-3), 20e-6),
+            observed(2.4e-3, Some(0.1e-3), Some(4.8e-3), 30e-6),
         ];
-        let s = Steadiness::of(steps.to_vec());
-        assert_eq!(s.preempted_steps, Some(1));
-        let kept = s.unpreempted.unwrap();
+        let s = Steadiness::of(steps.to_vec(), 2);
+        assert_eq!((s.busy_threads, s.interrupted_steps), (2, Some(2)));
+        let kept = s.uninterrupted.unwrap();
         assert_eq!((kept.runs, kept.min, kept.max), (3, 2.0e-3, 2.4e-3));
         assert!((s.reference.max_over_min() - 1.5).abs() < 1e-12);
-        // all preempted: no timing of the rest
-        let all = Steadiness::of(vec![observed(1e-3, Some(1e-3), 1e-5)]);
-        assert_eq!((all.preempted_steps, all.unpreempted), (Some(1), None));
-        // no run-queue figures for one step: none are claimed
-        let unknown = Steadiness::of(vec![steps[0], observed(2e-3, None, 2e-5)]);
-        assert_eq!((unknown.preempted_steps, unknown.unpreempted), (None, None));
+        assert_eq!(s.steps, steps);
+        // without threads known to run all along, only run-queue waits count
+        assert_eq!(Steadiness::of(steps.to_vec(), 0).interrupted_steps, Some(1));
+        // all interrupted: no timing of the rest
+        let all = Steadiness::of(vec![observed(1e-3, Some(1e-3), None, 1e-5)], 0);
+        assert_eq!((all.interrupted_steps, all.uninterrupted), (Some(1), None));
+        // no scheduler figures for one step: nothing is claimed
+        let unknown = Steadiness::of(vec![steps[0], observed(2e-3, None, None, 2e-5)], 2);
+        assert_eq!(
+            (unknown.interrupted_steps, unknown.uninterrupted),
+            (None, None)
+        );
     }
 
     #[test]
     #[cfg(target_os = "linux")]
     fn threads_that_outnumber_the_cpus_wait_on_run_queues() {
         // more busy threads than CPUs for 0.2 s: the kernel must make some of them wait, about
-        // (threads − CPUs) × 0.2 s in all; a tenth of one thread's share is asked
+        // (threads − CPUs) × 0.2 s in all, while they all run about CPUs × 0.2 s; a tenth of
+        // each is asked
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let before = runqueue_wait().expect("Linux reports run-queue waits");
+        let before = scheduler_times().expect("Linux reports scheduler times");
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let busy = std::time::Duration::from_millis(200);
         std::thread::scope(|s| {
             for _ in 0..cpus + 2 {
                 s.spawn(|| {
@@ -182,15 +220,15 @@ mod tests {
                     }
                 });
             }
-            std::thread::sleep(busy);
-            // read while the spinners still exist: an ended thread's wait leaves the listing
-            let during = runqueue_wait().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            // read while the spinners still exist: an ended thread leaves the listing
+            let during = scheduler_times().unwrap();
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let (ran, waited) = (during.0 - before.0, during.1 - before.1);
             assert!(
-                during - before > 0.02,
-                "{} threads on {cpus} CPUs waited {:.3} s",
-                cpus + 2,
-                during - before
+                waited > 0.02 && ran > 0.02,
+                "{} threads on {cpus} CPUs ran {ran:.3} s and waited {waited:.3} s",
+                cpus + 2
             );
         });
     }
@@ -202,6 +240,6 @@ mod tests {
         assert_eq!((calls, seen.len()), (3, 3));
         assert!(seen.iter().all(|o| o.step >= 0.0 && o.reference > 0.0));
         #[cfg(target_os = "linux")]
-        assert!(seen.iter().all(|o| o.wait.is_some_and(|w| w >= 0.0)));
+        assert!(seen.iter().all(|o| o.wait.is_some() && o.cpu.is_some()));
     }
 }
