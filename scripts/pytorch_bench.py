@@ -92,12 +92,83 @@ STEP_WARMUP_CALLS, STEP_WARMUP_SECONDS = 3, 0.5
 
 def timed_steps(steps, f):
     """Training steps after at least 3 untimed ones and half a second of them
-    (nonlin_eval::bench::time_steps: the second vCPU of a VM wakes slowly)."""
+    (nonlin_eval::bench::time_steps: the second vCPU of a VM wakes slowly), each observed as
+    nonlin's are (steadiness), the untimed ones too: the step timing and the steadiness."""
     start, calls = time.perf_counter(), 0
     while calls < STEP_WARMUP_CALLS or time.perf_counter() - start < STEP_WARMUP_SECONDS:
-        f()
+        observe(f)
         calls += 1
-    return timed(0, steps, f)
+    observed = [observe(f) for _ in range(max(steps, 1))]
+    return summary([o["step"] for o in observed]), steadiness(observed, torch.get_num_threads())
+
+
+def scheduler_times():
+    """(seconds run, seconds waited runnable) of this process's threads: each thread's CPU-time
+    clock and the second field of /proc/self/task/*/schedstat; None where there is none
+    (nonlin's scheduler_times)."""
+    import os
+
+    ran, waited = 0.0, 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/schedstat") as f:
+                wait = int(f.read().split()[1])
+            # the kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
+            cpu = time.clock_gettime((~int(task) << 3) | 6)
+        except OSError:
+            continue
+        ran, waited = ran + cpu, waited + wait
+    return ran, waited * 1e-9
+
+
+def reference_loop():
+    """A fixed single-thread arithmetic loop over 4096 floats, timed: its spread is the
+    machine's (nonlin's reference loop; here numpy's calls are most of the time)."""
+    import numpy as np
+
+    values = (np.arange(4096) % 1024).astype(np.float32) / np.float32(1024)
+    start = time.perf_counter()
+    for _ in range(48):
+        values = (values * np.float32(0.999) + np.float32(1e-4)) * values * np.float32(0.5) + np.float32(0.25)
+    return time.perf_counter() - start
+
+
+def observe(f):
+    before = scheduler_times()
+    start = time.perf_counter()
+    f()
+    step = time.perf_counter() - start
+    after = scheduler_times()
+    cpu = wait = None
+    if before is not None and after is not None:
+        cpu, wait = max(after[0] - before[0], 0.0), max(after[1] - before[1], 0.0)
+    return {"step": step, "wait": wait, "cpu": cpu, "reference": reference_loop()}
+
+
+def steadiness(observed, busy_threads):
+    """nonlin's Steadiness: steps whose threads were off their CPUs for more than half the
+    fastest step (run-queue wait, or CPU time missing from the busy_threads that run through a
+    step: the calling thread and OpenMP's, which spin between parallel regions), the rest's
+    timing, the reference loop's."""
+    fastest = min(o["step"] for o in observed)
+    off = []
+    for o in observed:
+        if o["wait"] is None:
+            off = None
+            break
+        off.append(max(o["wait"], busy_threads * o["step"] - o["cpu"]))
+    kept = None if off is None else [o["step"] for o, x in zip(observed, off) if x <= fastest / 2]
+    return {
+        "busy_threads": busy_threads,
+        "interrupted_steps": None if kept is None else len(observed) - len(kept),
+        "uninterrupted": summary(kept) if kept else None,
+        "reference": summary([o["reference"] for o in observed]),
+        "steps": observed,
+    }
 
 
 def timed(warmup, runs, f):
@@ -108,7 +179,11 @@ def timed(warmup, runs, f):
         start = time.perf_counter()
         f()
         times.append(time.perf_counter() - start)
-    times.sort()
+    return summary(times)
+
+
+def summary(times):
+    times = sorted(times)
 
     def at(q):  # nearest rank, as nonlin's Timing
         return times[int(round((len(times) - 1) * q + 1e-9))]
@@ -169,13 +244,14 @@ def bench_train(activations, batch_sizes, steps):
                     F.cross_entropy(model(x), y).backward()
                     optimizer.step()
 
-                timing = timed_steps(steps, step)
+                timing, steady = timed_steps(steps, step)
                 kind, name = ("maxout_mlp", "maxout(k=2)") if activation == "maxout" else ("mlp", activation)
                 results.append(
                     {
                         "model": f"{kind} 784-{'-'.join(map(str, hidden))}-10 {name}",
                         "batch_size": batch,
                         "step": timing,
+                        "steadiness": steady,
                         "samples_per_second": batch / timing["median"],
                     }
                 )
@@ -239,7 +315,7 @@ def bench_transformer(activations, batch, context, layers, d_model, steps):
                 param.grad.mul_(torch.clamp(1.0 / (norm + 1.1754944e-38), max=1.0))
             optimizer.step()
 
-        timing = timed_steps(steps, step)
+        timing, steady = timed_steps(steps, step)
         parameters = sum(p.numel() for p in model.parameters())
         results.append({
             "activation": activation,
@@ -247,6 +323,7 @@ def bench_transformer(activations, batch, context, layers, d_model, steps):
             "batch_size": batch,
             "context": context,
             "step": timing,
+            "steadiness": steady,
             "characters_per_second": batch * context / timing["median"],
             "peak_resident_bytes": peak_resident_bytes(),
             "peak_reset": reset,
@@ -261,6 +338,22 @@ def ms(t):
 
 def spread(s):
     return f"{s['p90'] / s['p10']:.2f} ({s['max'] / s['min']:.2f})"
+
+
+STEADINESS_HEADER = "steps interrupted (max ÷ min of the rest) · reference loop p90 ÷ p10"
+
+
+def steadiness_cell(s):
+    """nonlin's steadiness_cell."""
+    if s["interrupted_steps"] is None:
+        rest = "—"
+    elif s["uninterrupted"] is None:
+        rest = f"{s['interrupted_steps']} (—)"
+    else:
+        u = s["uninterrupted"]
+        rest = f"{s['interrupted_steps']} ({u['max'] / u['min']:.2f})"
+    r = s["reference"]
+    return f"{rest} · {r['p90'] / r['p10']:.2f}"
 
 
 def main():
@@ -310,15 +403,15 @@ def main():
         results = bench_transformer(names, args.batch_size, args.context, args.layers, args.d_model,
                                     args.steps)
         print("| backend | activation | model | batch × context | ms/step (min–max) | p90 ÷ p10 (max ÷ min) "
-              "| characters/s | peak RSS MB |")
-        print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: |")
+              f"| {STEADINESS_HEADER} | characters/s | peak RSS MB |")
+        print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for r in results:
             s = r["step"]
             peak = r["peak_resident_bytes"]
             print(
                 f"| pytorch | {r['activation']} | {r['model']} | {r['batch_size']} × {r['context']} "
                 f"| {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) | {spread(s)} "
-                f"| {r['characters_per_second']:.0f} "
+                f"| {steadiness_cell(r['steadiness'])} | {r['characters_per_second']:.0f} "
                 f"| {'—' if peak is None else f'{peak / 1e6:.0f}'} |"
             )
     else:
@@ -327,13 +420,13 @@ def main():
         if unknown:
             parser.error(f"unknown activations {unknown}; choose from {list(MODULES)}")
         results = bench_train(names, [int(s) for s in args.batch_sizes.split(",")], args.steps)
-        print("| backend | model | batch | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | samples/s |")
-        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        print(f"| backend | model | batch | ms/step (min–max) | p90 ÷ p10 (max ÷ min) | {STEADINESS_HEADER} | samples/s |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for r in results:
             s = r["step"]
             print(
                 f"| pytorch | {r['model']} | {r['batch_size']} | {ms(s['median'])} ({ms(s['min'])}–{ms(s['max'])}) "
-                f"| {spread(s)} | {r['samples_per_second']:.0f} |"
+                f"| {spread(s)} | {steadiness_cell(r['steadiness'])} | {r['samples_per_second']:.0f} |"
             )
     if args.out:
         with open(args.out + ".part", "w") as f:

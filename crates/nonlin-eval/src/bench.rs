@@ -106,13 +106,16 @@ pub const STEP_WARMUP_CALLS: usize = 3;
 
 /// Times `steps` training steps `f` after [`STEP_WARMUP_CALLS`] untimed ones and at least
 /// [`STEP_WARMUP_SECONDS`] of them (`scripts/pytorch_bench.py` warms up the same way), with how
-/// steady the machine was meanwhile.
-/// `busy_threads`: how many threads run through every step ([`workers_kept_awake`]).
+/// steady the machine was meanwhile ([`Steadiness`]; `busy_threads`: how many threads run
+/// through every step, [`workers_kept_awake`]).
 pub fn time_steps(steps: usize, busy_threads: usize, mut f: impl FnMut()) -> (Timing, Steadiness) {
     let started = Instant::now();
     let mut calls = 0;
     while calls < STEP_WARMUP_CALLS || started.elapsed().as_secs_f64() < STEP_WARMUP_SECONDS {
-        f();
+        // observed as the timed steps are, though the figures are dropped: warmed up without
+        // the reads and the reference loop between steps, the first timed steps ran up to 2.3×
+        // slower (5–7 of the first five steps of a run's 8 models, against 0–1 so)
+        steadiness::observe(1, &mut f);
         calls += 1;
     }
     let observed = steadiness::observe(steps, f);
