@@ -137,16 +137,25 @@ def reference_loop():
     return time.perf_counter() - start
 
 
+def page_faults():
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_minflt + usage.ru_majflt
+
+
 def observe(f):
+    faults = page_faults()
     before = scheduler_times()
     start = time.perf_counter()
     f()
     step = time.perf_counter() - start
     after = scheduler_times()
+    faults = page_faults() - faults
     cpu = wait = None
     if before is not None and after is not None:
         cpu, wait = max(after[0] - before[0], 0.0), max(after[1] - before[1], 0.0)
-    return {"step": step, "wait": wait, "cpu": cpu, "reference": reference_loop()}
+    return {"step": step, "wait": wait, "cpu": cpu, "page_faults": faults, "reference": reference_loop()}
 
 
 def steadiness(observed, busy_threads):

@@ -47,6 +47,10 @@ pub struct StepObservation {
     pub wait: Option<f64>,
     /// The CPU time this process's threads got during it, in total (`None` likewise).
     pub cpu: Option<f64>,
+    /// Page faults the process took during it (`None` off Linux): memory the step's allocations
+    /// got fresh from the OS, the program's own cost where a slow step has them.
+    #[serde(default)]
+    pub page_faults: Option<u64>,
     /// The reference loop's time right after it.
     pub reference: f64,
 }
@@ -102,10 +106,14 @@ impl Steadiness {
 pub(super) fn observe(runs: usize, mut f: impl FnMut()) -> Vec<StepObservation> {
     (0..runs.max(1))
         .map(|_| {
+            let faults_before = page_faults();
             let before = scheduler_times();
             let started = Instant::now();
             f();
             let step = started.elapsed().as_secs_f64();
+            let page_faults = faults_before
+                .zip(page_faults())
+                .map(|(a, b)| b.saturating_sub(a));
             // a thread that ended during the step takes its times out of the sums
             let delta = before
                 .zip(scheduler_times())
@@ -114,6 +122,7 @@ pub(super) fn observe(runs: usize, mut f: impl FnMut()) -> Vec<StepObservation> 
                 step,
                 cpu: delta.map(|d| d.0),
                 wait: delta.map(|d| d.1),
+                page_faults,
                 reference: reference_loop(),
             }
         })
@@ -150,6 +159,21 @@ pub(super) fn scheduler_times() -> Option<(f64, f64)> {
         any = true;
     }
     any.then_some((ran, waited as f64 * 1e-9))
+}
+
+/// Page faults (minor and major) this process has taken.
+#[cfg(target_os = "linux")]
+fn page_faults() -> Option<u64> {
+    // SAFETY: an all-zero rusage is a valid value for getrusage to overwrite
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is valid for the call to write
+    let read = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0;
+    read.then(|| (usage.ru_minflt + usage.ru_majflt) as u64)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn page_faults() -> Option<u64> {
+    None
 }
 
 /// The CPU time of thread `tid` of this process, from its CPU-time clock (the kernel's
@@ -197,6 +221,7 @@ mod tests {
             step,
             wait,
             cpu,
+            page_faults: None,
             reference,
         }
     }
@@ -271,5 +296,14 @@ mod tests {
         assert!(seen.iter().all(|o| o.step >= 0.0 && o.reference > 0.0));
         #[cfg(target_os = "linux")]
         assert!(seen.iter().all(|o| o.wait.is_some() && o.cpu.is_some()));
+        // a step that touches 64 MiB of fresh memory takes page faults (some 16,000 of 4 KiB;
+        // transparent huge pages could make it 32 of 2 MiB)
+        let seen = observe(1, || {
+            let mut fresh = vec![0u8; 64 << 20];
+            fresh.iter_mut().step_by(4096).for_each(|b| *b = 1);
+            std::hint::black_box(&fresh);
+        });
+        #[cfg(target_os = "linux")]
+        assert!(seen[0].page_faults.is_some_and(|n| n >= 16), "{seen:?}");
     }
 }
