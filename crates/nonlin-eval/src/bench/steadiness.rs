@@ -188,7 +188,7 @@ fn thread_cpu_seconds(tid: i32) -> Option<f64> {
     // SAFETY: `now` is a valid timespec for the call to write; an unknown clock (a thread that
     // has ended) is an error return, not undefined behaviour
     let read = unsafe { libc::clock_gettime(clock, &mut now) } == 0;
-    read.then(|| now.tv_sec as f64 + now.tv_nsec as f64 * 1e-9)
+    read.then_some(now.tv_sec as f64 + now.tv_nsec as f64 * 1e-9)
 }
 
 #[cfg(not(target_os = "linux"))]
