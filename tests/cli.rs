@@ -606,6 +606,29 @@ fn benches_print_their_tables_and_json() {
             "maxout_mlp 784-256-256-256-10 maxout(k=2)"
         ]
     );
+    // each timed step observed: its time, and (Linux) run-queue wait, CPU time, page faults;
+    // the table says how many were interrupted and how steady the reference loop was
+    for r in rows.as_array().unwrap() {
+        let steadiness = &r["steadiness"];
+        let steps = steadiness["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 1, "{r}");
+        assert_eq!(steps[0]["step"], r["step"]["median"], "{r}");
+        assert!(steadiness["reference"]["median"].as_f64().unwrap() > 0.0);
+        if cfg!(target_os = "linux") {
+            assert!(steps[0]["cpu"].as_f64().unwrap() > 0.0, "{r}");
+            assert!(steps[0]["wait"].as_f64().unwrap() >= 0.0, "{r}");
+            assert!(steps[0]["page_faults"].as_u64().is_some(), "{r}");
+            assert!(
+                steadiness["interrupted_steps"].as_u64().unwrap() <= 1,
+                "{r}"
+            );
+        }
+    }
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("steps interrupted (max ÷ min of the rest) · reference loop p90 ÷ p10"),
+        "{table}"
+    );
 
     let out = run(
         &[
