@@ -112,9 +112,10 @@ pub fn time_steps(steps: usize, busy_threads: usize, mut f: impl FnMut()) -> (Ti
     let started = Instant::now();
     let mut calls = 0;
     while calls < STEP_WARMUP_CALLS || started.elapsed().as_secs_f64() < STEP_WARMUP_SECONDS {
-        // observed as the timed steps are, though the figures are dropped: warmed up without
-        // the reads and the reference loop between steps, the first timed steps ran up to 2.3×
-        // slower (5–7 of the first five steps of a run's 8 models, against 0–1 so)
+        // observed as the timed steps are, the figures dropped: warmed up without the reads and
+        // the reference loop between steps, the first timed steps ran up to 2.3× slower (in an
+        // A/B of three `bench train` runs each, 5–7 of the 40 first-five steps over 1.3× the
+        // fastest, against 0–1 with this warm-up)
         steadiness::observe(1, &mut f);
         calls += 1;
     }

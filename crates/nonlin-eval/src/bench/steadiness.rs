@@ -1,15 +1,16 @@
 //! How steady the machine was while training steps were timed, so that a slow step can be told
 //! apart from a slow program.
 //!
-//! On a shared VM (2 vCPUs), the steps slower than 1.5× the fastest fell into kinds in
-//! `bench train --out` traces (each step's time, run-queue wait, CPU time and reference loop are
-//! in the JSON). Single slow steps, 1.6–5×: the threads running the step had been off their CPUs
-//! for milliseconds, waiting on a run queue while another task ran, or with no such wait, which on
-//! a VM is the host running something else on the vCPU (steal: the kernel leaves it out of a
-//! thread's CPU time). Runs of consecutive steps 1.5–1.9× slower with neither: the threads ran
-//! all along, but the same work took longer, as when the host's other guests share its cores; a
-//! fixed loop timed between the steps slowed with them. None of these is the step's own work, and
-//! `max ÷ min` alone cannot say so; the measures here do, next to it.
+//! On a shared VM (2 vCPUs), `bench train --out` traces (each step's time, run-queue wait, CPU
+//! time, page faults and reference loop are in the JSON) showed the steps slower than 1.4× the
+//! fastest to be of two kinds. Single slow steps, up to 5×: the threads running the step had
+//! waited milliseconds on a run queue while another task ran (or got less CPU time than the step
+//! lasted, which is also how a kernel that accounts steal time shows the host taking the vCPU).
+//! Runs of consecutive slower steps with neither: the threads ran all along, with no page fault,
+//! but the same work took longer, as when the host's other guests share its cores. None of these
+//! is the step's own work, and `max ÷ min` alone cannot say so; the measures here do, next to it.
+//! Page faults are the exception that is the program's: PyTorch's slow steps mostly had them
+//! (README, Performance).
 
 use super::Timing;
 use serde::{Deserialize, Serialize};
@@ -24,14 +25,14 @@ pub struct Steadiness {
     pub busy_threads: usize,
     /// Steps during which the threads running them were off their CPUs, in total, for more than
     /// half the fastest step's time: waiting on a run queue while another task ran, or (for the
-    /// `busy_threads`) not running at all, which on a VM is the host's steal. `None` where the OS
-    /// does not report it (`/proc/self/task/*/schedstat`: Linux only).
+    /// `busy_threads`) getting less CPU time than the step lasted. `None` where the OS does not
+    /// report it (`/proc/self/task/*/schedstat`: Linux only).
     pub interrupted_steps: Option<usize>,
     /// The steps that were not interrupted; `None` with `interrupted_steps`, or when all were.
     pub uninterrupted: Option<Timing>,
-    /// A fixed single-thread loop (about 20 µs on the 2-vCPU VM) timed after each step: the same work each
-    /// time, so a spread (`p90 ÷ p10`: its `max` moves with any single interrupt) is the
-    /// machine running it at different speeds.
+    /// A fixed single-thread loop (about 20 µs on the 2-vCPU VM) timed after each step: the same
+    /// work each time, so a spread (`p90 ÷ p10`: its `max` moves with any single interrupt) is
+    /// the machine running it at different speeds.
     pub reference: Timing,
     /// Each timed step, in order.
     pub steps: Vec<StepObservation>,
