@@ -1,4 +1,4 @@
-"""Coefficients of `exp_reduced` in crates/nonlin-activations/src/math/f32/exp.rs.
+"""Coefficients of `exp_reduced_of_scaled_times` in crates/nonlin-activations/src/math/f32/exp.rs.
 
 e^r for the reduced argument r of Cephes' reduction (|r| ≤ ln 2 / 2, a little more after the
 rounding of n), as one polynomial evaluated by Horner's rule: where a caller needs e^r itself and

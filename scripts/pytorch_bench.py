@@ -170,14 +170,11 @@ def steadiness(observed, busy_threads):
     fastest step (run-queue wait, or CPU time missing from the busy_threads that run through a
     step: the calling thread and OpenMP's, which spin between parallel regions), the rest's
     timing, the reference loop's."""
+    from steadiness_summary import off_cpu  # this script's folder is on sys.path
+
     fastest = min(o["step"] for o in observed)
-    off = []
-    for o in observed:
-        if o["wait"] is None:
-            off = None
-            break
-        off.append(max(o["wait"], busy_threads * o["step"] - o["cpu"]))
-    kept = None if off is None else [o["step"] for o, x in zip(observed, off) if x <= fastest / 2]
+    off = [off_cpu(o, busy_threads) for o in observed]
+    kept = None if None in off else [o["step"] for o, x in zip(observed, off) if x <= fastest / 2]
     return {
         "busy_threads": busy_threads,
         "interrupted_steps": None if kept is None else len(observed) - len(kept),

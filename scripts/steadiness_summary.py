@@ -29,11 +29,19 @@ def measurements(path):
             yield steadiness
 
 
-def interrupted(step, fastest, busy_threads):
+def off_cpu(step, busy_threads):
+    """Seconds the threads running `step` were off their CPUs: the run-queue wait or, with
+    `busy_threads` running all along, the CPU time they missed (nonlin's StepObservation::off_cpu;
+    scripts/pytorch_bench.py counts with it too). None where the OS gave no figures."""
     if step.get("wait") is None:
-        return False
+        return None
     missing = busy_threads * step["step"] - step["cpu"] if busy_threads and step.get("cpu") is not None else 0.0
-    return max(step["wait"], missing) > fastest / 2
+    return max(step["wait"], missing)
+
+
+def interrupted(step, fastest, busy_threads):
+    off = off_cpu(step, busy_threads)
+    return off is not None and off > fastest / 2
 
 
 def summary(paths):

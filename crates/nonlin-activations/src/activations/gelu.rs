@@ -5,8 +5,8 @@ use super::prelude::*;
 ///
 /// `GELU'(x) = Φ(x) + x φ(x)` with `φ(x) = exp(−x²/2) / √(2π)`: the exact derivative (Burn 0.22's
 /// built-in backward uses the tanh approximation on ndarray and wgpu, off by 3.6e-4 at x = −3).
-/// Φ is computed as `½ erfc(−x/√2)` so the far negative tail keeps its relative accuracy. At −inf the
-/// float32 CPU kernels give the limit −0 (PyTorch and the f64 path: NaN, from −∞ · 0).
+/// Φ is computed as `½ erfc(−x/√2)` so the far negative tail keeps its relative accuracy. At −inf
+/// the float32 CPU kernels give the limit −0 (PyTorch and the f64 path: NaN, from −∞ · 0).
 ///
 /// PyTorch: `torch.nn.GELU()` (`approximate='none'`).
 #[derive(Module, Debug, Default)]

@@ -35,7 +35,7 @@ mod loops;
 mod tests;
 mod workers;
 
-pub(crate) use workers::{keep_workers_awake, pin_cpu_workers};
+pub(crate) use workers::{keep_workers_awake, pin_cpu_workers, workers_kept_awake};
 
 use crate::ops::ActivationBackend;
 use crate::ops::grouped::extension::{GroupedBackend, GroupedBackward};

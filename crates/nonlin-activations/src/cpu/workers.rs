@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) fn keep_workers_awake<R: Send>(step: impl FnOnce() -> R + Send) -> R {
     // inside the pool already (a step within a step, or a caller's own rayon job): the workers
     // are busy with the caller's work, and a broadcast from here would wait on them
-    if rayon::current_num_threads() < 2 || rayon::current_thread_index().is_some() {
+    if workers_kept_awake() == 0 || rayon::current_thread_index().is_some() {
         return step();
     }
     let step = Mutex::new(Some(step));
@@ -45,6 +45,16 @@ pub(crate) fn keep_workers_awake<R: Send>(step: impl FnOnce() -> R + Send) -> R 
     results
         .swap_remove(0)
         .expect("the first worker ran the step")
+}
+
+/// How many threads [`keep_workers_awake`] keeps running through a step called from outside the
+/// pool: all of rayon's workers, or none when the pool has one (the step then runs on the
+/// caller's thread).
+pub(crate) fn workers_kept_awake() -> usize {
+    match rayon::current_num_threads() {
+        n if n < 2 => 0,
+        n => n,
+    }
 }
 
 /// Builds rayon's global pool with worker `i` pinned to the `i`-th CPU this process may run on,

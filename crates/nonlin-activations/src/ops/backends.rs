@@ -84,8 +84,8 @@ pub fn keep_workers_awake<R: Send>(device: &Device, step: impl FnOnce() -> R + S
 /// their CPUs during a step (`nonlin bench train`).
 pub fn workers_kept_awake(device: &Device) -> usize {
     #[cfg(cpu_kernels)]
-    if has_cpu_kernels(device) && rayon::current_num_threads() > 1 {
-        return rayon::current_num_threads();
+    if has_cpu_kernels(device) {
+        return crate::cpu::workers_kept_awake();
     }
     let _ = device;
     0

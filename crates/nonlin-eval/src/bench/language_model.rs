@@ -48,9 +48,9 @@ impl LanguageModelBench {
     }
 }
 
-/// Times `steps` training steps (after the warm-up of [`time_steps`]) of the transformer `config` on batches of
-/// `batch_size` Shakespeare windows of the config's context. The config's `vocab` is replaced by
-/// the corpus's (65).
+/// Times `steps` training steps (after the warm-up of [`time_steps`]) of the transformer `config`
+/// on batches of `batch_size` Shakespeare windows of the config's context. The config's `vocab` is
+/// replaced by the corpus's (65).
 pub fn language_model_training(
     backend: &Backend,
     config: &TransformerConfig,

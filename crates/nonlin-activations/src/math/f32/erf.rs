@@ -81,10 +81,11 @@ fn clamped_abs(x: f32) -> f32 {
 }
 
 /// `x Φ(x)` (GELU) as `max(x, 0) − |x| Φ(−|x|)`, one fused multiply-add for both signs: for
-/// `x < 0` the bits of `x · Φ(x)`, for `x > 0` one rounding of `x − x Φ(−x)` where `x · (1 − Φ(−x))`
-/// had two; three vector instructions (max, fused multiply-add, sign) where choosing between
-/// `Φ(−|x|)` and `1 − Φ(−|x|)` and multiplying took four. The sign of `x` is put back, so zeros keep it (−0 below −14.5 and at −0, as
-/// `x · Φ(x)`). `|x|` is the clamped one, so +inf gives inf and −inf the limit −0 (not inf · 0).
+/// `x < 0` the bits of `x · Φ(x)`, for `x > 0` one rounding of `x − x Φ(−x)` where
+/// `x · (1 − Φ(−x))` had two; three vector instructions (max, fused multiply-add, sign) where
+/// choosing between `Φ(−|x|)` and `1 − Φ(−|x|)` and multiplying took four. The sign of `x` is put
+/// back, so zeros keep it (−0 below −14.5 and at −0, as `x · Φ(x)`). `|x|` is the clamped one, so
+/// +inf gives inf and −inf the limit −0 (not inf · 0).
 #[inline(always)]
 pub fn times_normal_cdf(x: f32) -> f32 {
     let abs_x = clamped_abs(x);

@@ -118,8 +118,8 @@ pub(super) fn times_pow2(y: f32, n: i32) -> f32 {
     y * pow2i(half) * pow2i(n - half)
 }
 
-/// `e^x` (Cephes `expf`'s reduction): `x = n ln 2 + r`, `e^r` by a degree-6 polynomial, times `2^n`. inf
-/// above 88.72284, 0 below -104, NaN for NaN.
+/// `e^x` (Cephes `expf`'s reduction): `x = n ln 2 + r`, `e^r` by a degree-6 polynomial, times
+/// `2^n`. inf above 88.72284, 0 below -104, NaN for NaN.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     const LO: f32 = -104.0;

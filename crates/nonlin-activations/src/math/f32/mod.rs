@@ -15,9 +15,8 @@
 //! tail up to the rounding of `x²` to float32 (a few 1e-6 at |x| = 6); the rest is composed from
 //! these in float32, as PyTorch composes it. The results stay within the crate's parity bound
 //! (`max(1e-6, 4 ulp)` of PyTorch or of the exact answer), which `tests/pytorch_parity.rs` checks
-//! on every activation. Comparisons against configuration
-//! constants are exact (as if made in f64, as on the f64 path), so kinks and thresholds select the
-//! same branch on both.
+//! on every activation. Comparisons against configuration constants are exact (as if made in f64,
+//! as on the f64 path), so kinks and thresholds select the same branch on both.
 
 mod erf;
 mod exp;
